@@ -1,0 +1,86 @@
+"""create_app(): the Litestar application with its plugins, routes and lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar import Litestar
+from litestar.datastructures import State
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+
+from server.accounts.auth import PUBLIC_PATHS, BearerAuthMiddleware
+from server.accounts.controllers import AdminController, AuthController
+from server.accounts.services import AccountService
+from server.db import close_pool, start_pool
+from server.health.controllers import live, ready
+from server.http.handlers import EXCEPTION_HANDLERS
+from server.http.middleware import RequestContextMiddleware, configure_logging
+from server.settings import Settings, embedded_secret, get_settings
+from server.web.controllers import asset, index, root_file
+
+
+def _route_handlers() -> list[Any]:
+    handlers: list[Any] = [live, ready, AuthController, AdminController]
+    for module, names in _OPTIONAL_ROUTES:
+        try:
+            imported = __import__(module, fromlist=names)
+        except ImportError:
+            continue
+        handlers.extend(getattr(imported, n) for n in names)
+    handlers.extend([index, asset, root_file])
+    return handlers
+
+
+# Domains register their controllers here.
+_OPTIONAL_ROUTES: list[tuple[str, list[str]]] = [
+    ("server.replication.controllers", ["SyncController", "AttachmentController"]),
+    ("server.notify.controllers", ["PushController"]),
+]
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or get_settings()
+    configure_logging()
+    secret = settings.secret_key or embedded_secret(settings, "secret_key")
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        await start_pool()
+        try:
+            yield
+        finally:
+            await close_pool()
+
+    return Litestar(
+        route_handlers=_route_handlers(),
+        state=State({"accounts": AccountService(settings, secret), "settings": settings}),
+        lifespan=[lifespan],
+        middleware=[
+            RequestContextMiddleware,
+            DefineMiddleware(BearerAuthMiddleware, exclude=PUBLIC_PATHS),
+        ],
+        exception_handlers=EXCEPTION_HANDLERS,
+        request_max_body_size=settings.max_body_bytes,
+        openapi_config=OpenAPIConfig(
+            title="Doorstep 家门口",
+            version="1.0.0",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+        ),
+        debug=False,
+    )
+
+
+def create_embedded_app() -> Litestar:
+    """`doorstep run`: the same app, plus the local deliverer and deadline checker in-process,
+    so notifications flow without Redis (the database is the durable queue)."""
+    from server.embedded import embedded_jobs
+
+    app = create_app()
+    app.on_startup.append(embedded_jobs.start)
+    app.on_shutdown.insert(0, embedded_jobs.stop)
+    return app

@@ -1,0 +1,64 @@
+"""Database lifecycle: migrations, connection pools, transactions that serialise writers."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from collections.abc import AsyncIterator
+from typing import Any
+
+from piccolo.engine.base import Engine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+
+from server.settings import get_settings
+
+
+def engine() -> Engine:
+    from server.piccolo_conf import DB
+
+    return DB
+
+
+async def migrate(quiet: bool = True) -> None:
+    """Apply every app's pending migrations (the same files serve SQLite and PostgreSQL)."""
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    db = engine()
+    if isinstance(db, SQLiteEngine):
+        # WAL lets readers (pulls) proceed while a push writes.
+        await db._run_in_new_connection("PRAGMA journal_mode=WAL")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out) if quiet else contextlib.nullcontext():
+        result = await run_forwards("all")
+    if not result.success:
+        raise RuntimeError(f"migrations failed: {result.message}\n{out.getvalue()}")
+    from server.replication.feed import ensure_counter
+
+    await ensure_counter()
+
+
+async def start_pool() -> None:
+    db = engine()
+    if not get_settings().is_sqlite:
+        await db.start_connection_pool(min_size=2, max_size=10)
+
+
+async def close_pool() -> None:
+    db = engine()
+    if not get_settings().is_sqlite:
+        await db.close_connection_pool()
+
+
+def write_transaction() -> Any:
+    """A transaction for writes.  On SQLite it takes the write lock up front (IMMEDIATE) so two
+    writers never deadlock upgrading read locks; PostgreSQL needs nothing special."""
+    db = engine()
+    if isinstance(db, SQLiteEngine):
+        return db.transaction(transaction_type=TransactionType.immediate)
+    return db.transaction()
+
+
+@contextlib.asynccontextmanager
+async def in_transaction() -> AsyncIterator[None]:
+    async with write_transaction():
+        yield

@@ -1,0 +1,47 @@
+"""`/health/live` says the process answers; `/health/ready` that the database and the queue do."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from litestar import Response, get
+from litestar.datastructures import State
+
+from server.replication.tables import FeedCounter
+from server.settings import get_settings
+
+
+@get("/health/live", tags=["health"], sync_to_thread=False)
+def live() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@get("/health/ready", tags=["health"])
+async def ready(state: State) -> Response[dict[str, Any]]:
+    checks: dict[str, str] = {}
+    try:
+        await asyncio.wait_for(FeedCounter.select(FeedCounter.value).first(), timeout=3)
+        checks["database"] = "ok"
+    except Exception as exc:  # noqa: BLE001 - any failure means not ready
+        checks["database"] = f"error: {type(exc).__name__}"
+    redis_url = get_settings().redis_url
+    if redis_url:
+        checks["queue"] = await asyncio.to_thread(_ping_redis, redis_url)
+    else:
+        checks["queue"] = "ok (embedded)"
+    ok = all(v.startswith("ok") for v in checks.values())
+    return Response(
+        {"status": "ok" if ok else "unavailable", "checks": checks}, status_code=200 if ok else 503
+    )
+
+
+def _ping_redis(url: str) -> str:
+    import redis
+
+    try:
+        client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        client.ping()
+        return "ok"
+    except Exception as exc:  # noqa: BLE001
+        return f"error: {type(exc).__name__}"

@@ -1,0 +1,24 @@
+"""Columns every synced table shares, and the mapping from schema field types to columns.
+
+A synced record is one row: the schema's fields as typed columns (so SQL can query deadlines,
+scopes and statistics), plus its version, tombstone flag and `field_meta` — for each field the
+record version that last changed it and the hybrid logical clock of that write, which is what the
+merge engine needs to tell a concurrent edit from a causal one.
+"""
+
+from __future__ import annotations
+
+from piccolo.columns import JSON, UUID, Boolean, Integer, Timestamptz
+
+
+class SyncedColumns:
+    """Mixed into every Piccolo table that backs a synced collection."""
+
+    id = UUID(primary_key=True)
+    version = Integer(default=0)
+    deleted = Boolean(default=False)
+    created_at = Timestamptz(null=True, default=None)
+    updated_at = Timestamptz(null=True, default=None)
+    created_by = UUID(null=True, default=None)
+    #: {field: [version, hlc]} for every field ever written
+    field_meta = JSON(default="{}")

@@ -1,0 +1,72 @@
+"""What the sync engine needs beyond the records: the change feed, every version's snapshot,
+the answers already given to each device, the audit trail and the feed counter."""
+
+from __future__ import annotations
+
+from piccolo.columns import JSON, UUID, BigInt, Boolean, Integer, Timestamptz, Varchar
+from piccolo.table import Table
+
+
+class FeedCounter(Table, tablename="sync_counter"):
+    """One row.  Taking the next feed numbers locks it until commit, so feed numbers become
+    visible in the order they were handed out (docs/sync.md, "No gap")."""
+
+    id = Integer(primary_key=True)
+    value = BigInt(default=0)
+
+
+class FeedEntry(Table, tablename="sync_feed"):
+    """The latest change of each record: a pull reads `seq > cursor` in seq order."""
+
+    key = Varchar(length=120, unique=True)  # "<collection>/<record id>"
+    seq = BigInt(index=True)
+    collection = Varchar(length=64)
+    record_id = UUID()
+    version = Integer()
+    deleted = Boolean(default=False)
+    #: the org unit that scopes the record, and the user who owns it (inbox, psych sessions)
+    scope_org_id = UUID(null=True, default=None, index=True)
+    owner_id = UUID(null=True, default=None, index=True)
+
+
+class RecordVersion(Table, tablename="record_versions"):
+    """Every version of every record: the merge base for later edits and the history users see.
+    `discarded` keeps the losing values of last-writer-wins merges."""
+
+    key = Varchar(length=130, unique=True)  # "<collection>/<record id>/<version>"
+    collection = Varchar(length=64)
+    record_id = UUID(index=True)
+    version = Integer()
+    fields = JSON()
+    discarded = JSON(null=True, default=None)
+    hlc = Varchar(length=80, null=True, default=None)
+    user_id = UUID(null=True, default=None)
+    device_id = UUID(null=True, default=None)
+    mutation_id = UUID(null=True, default=None)
+    at = Timestamptz()
+
+
+class DeviceAnswer(Table, tablename="device_answers"):
+    """The stored result of each answered mutation: a repeat gets this, never a second apply."""
+
+    key = Varchar(length=60, unique=True)  # "<device id>/<seq>"
+    device_id = UUID(index=True)
+    seq = BigInt()
+    mutation_id = UUID()
+    result = JSON()
+    at = Timestamptz()
+
+
+class AuditEntry(Table, tablename="audit_log"):
+    """Append-only: who changed which field of which record, when, from which device."""
+
+    at = Timestamptz(index=True)
+    user_id = UUID(null=True, default=None, index=True)
+    device_id = UUID(null=True, default=None)
+    collection = Varchar(length=64)
+    record_id = UUID(index=True)
+    version = Integer()
+    field = Varchar(length=64)
+    old = JSON(null=True, default=None)
+    new = JSON(null=True, default=None)
+    mutation_id = UUID(null=True, default=None)

@@ -1,0 +1,113 @@
+"""Configuration, read once from the `DOORSTEP_*` environment variables (DESIGN.md "Running it").
+
+Nothing else in the server reads the environment.  `doorstep run` (embedded mode) fills in
+development defaults and keeps generated secrets in the data directory; the production processes
+(`serve`, `worker`, `beat`) refuse to start without real secrets.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot work; the message tells the operator what to set."""
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    redis_url: str | None
+    secret_key: str | None
+    public_url: str | None
+    vapid_private_key: str | None
+    vapid_subject: str | None
+    push_allow_private_endpoints: bool
+    #: access tokens live this long; refresh tokens rotate on every use
+    access_token_seconds: int = 900
+    refresh_token_days: int = 60
+    #: failed logins per username or per address within the window before 429
+    login_max_failures: int = 10
+    login_window_seconds: int = 300
+    max_body_bytes: int = 1024 * 1024
+    max_attachment_bytes: int = 5 * 1024 * 1024
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def sqlite_path(self) -> Path:
+        return Path(self.database_url.removeprefix("sqlite:///"))
+
+    @property
+    def attachments_dir(self) -> Path:
+        return self.data_dir / "attachments"
+
+    def require_production_secrets(self) -> None:
+        """Production processes must not run on generated or missing secrets."""
+        missing = [
+            name
+            for name, value in (
+                ("DOORSTEP_SECRET_KEY", self.secret_key),
+                ("DOORSTEP_VAPID_PRIVATE_KEY", self.vapid_private_key),
+                ("DOORSTEP_VAPID_SUBJECT", self.vapid_subject),
+            )
+            if not value
+        ]
+        if missing:
+            raise ConfigError(
+                "missing required configuration: "
+                + ", ".join(missing)
+                + " (run `doorstep vapid-keys` to make a VAPID key pair)"
+            )
+        assert self.secret_key is not None
+        if len(self.secret_key) < 32:
+            raise ConfigError("DOORSTEP_SECRET_KEY must be at least 32 characters")
+
+
+def load_settings() -> Settings:
+    data_dir = Path(_env("DOORSTEP_DATA_DIR", "./var") or "./var").resolve()
+    database_url = _env("DOORSTEP_DATABASE_URL") or f"sqlite:///{data_dir / 'doorstep.sqlite3'}"
+    if not (database_url.startswith("sqlite:///") or database_url.startswith("postgres")):
+        raise ConfigError(
+            "DOORSTEP_DATABASE_URL must be sqlite:///PATH or postgresql://USER@HOST:PORT/DB"
+        )
+    return Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        redis_url=_env("DOORSTEP_REDIS_URL"),
+        secret_key=_env("DOORSTEP_SECRET_KEY"),
+        public_url=_env("DOORSTEP_PUBLIC_URL"),
+        vapid_private_key=_env("DOORSTEP_VAPID_PRIVATE_KEY"),
+        vapid_subject=_env("DOORSTEP_VAPID_SUBJECT"),
+        push_allow_private_endpoints=_env("DOORSTEP_PUSH_ALLOW_PRIVATE_ENDPOINTS", "0") == "1",
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()
+
+
+def embedded_secret(settings: Settings, name: str) -> str:
+    """A secret for embedded mode, generated once and kept in the data directory."""
+    path = settings.data_dir / f".{name}"
+    if path.exists():
+        return path.read_text().strip()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(48)
+    path.write_text(value)
+    path.chmod(0o600)
+    return value
