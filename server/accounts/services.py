@@ -77,6 +77,7 @@ class AccountService:
 
     async def refresh(self, refresh_token: str) -> TokenPair:
         digest = security.token_digest(refresh_token)
+        reused_on: UUID | None = None
         async with write_transaction():
             rows = await RefreshToken.select().where(RefreshToken.token_hash == digest)
             if not rows:
@@ -85,27 +86,30 @@ class AccountService:
             device = await self._device(token["device_id"])
             if device is None or device["revoked_at"] is not None:
                 raise ApiError(401, "device_revoked", "this device has been signed out")
-            if token["used_at"] is not None:
-                # A used token coming back means two holders: revoke the device.
-                await self._revoke(token["device_id"], "refresh_token_reuse")
-                raise ApiError(
-                    401,
-                    "device_revoked",
-                    "this refresh token was already used; the device has been signed out",
-                    {"reason": "refresh_token_reuse"},
-                )
-            if _aware(token["expires_at"]) < now_utc():
-                raise ApiError(401, "token_expired", "the refresh token has expired; log in again")
-            claimed = await RefreshToken.update({RefreshToken.used_at: now_utc()}).where(
-                RefreshToken.id == token["id"], RefreshToken.used_at.is_null()
-            ).returning(RefreshToken.id)
+            claimed = []
+            if token["used_at"] is None:
+                claimed = await RefreshToken.update({RefreshToken.used_at: now_utc()}).where(
+                    RefreshToken.id == token["id"], RefreshToken.used_at.is_null()
+                ).returning(RefreshToken.id)
             if not claimed:
-                await self._revoke(token["device_id"], "refresh_token_reuse")
-                raise ApiError(401, "device_revoked", "this refresh token was already used")
-            user = await self._user(device["user_id"])
-            if user is None or not user["active"]:
-                raise ApiError(401, "user_inactive", "this account has been disabled")
-            new_refresh = await self._new_refresh_token(token["device_id"])
+                # A used token coming back means two holders: revoke the device (committed
+                # below, outside this transaction, which the error would roll back).
+                reused_on = token["device_id"]
+            else:
+                if _aware(token["expires_at"]) < now_utc():
+                    raise ApiError(401, "token_expired", "the refresh token has expired; log in again")
+                user = await self._user(device["user_id"])
+                if user is None or not user["active"]:
+                    raise ApiError(401, "user_inactive", "this account has been disabled")
+                new_refresh = await self._new_refresh_token(token["device_id"])
+        if reused_on is not None:
+            await self.revoke_device(reused_on, "refresh_token_reuse")
+            raise ApiError(
+                401,
+                "device_revoked",
+                "this refresh token was already used; the device has been signed out",
+                {"reason": "refresh_token_reuse"},
+            )
         return self._pair(user, token["device_id"], new_refresh)
 
     async def logout(self, device_id: UUID) -> None:
