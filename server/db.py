@@ -8,12 +8,13 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
 from server.settings import get_settings
 
 
-def engine() -> Engine:
+def engine() -> Engine:  # type: ignore[type-arg]
     from server.piccolo_conf import DB
 
     return DB
@@ -28,8 +29,9 @@ async def migrate(quiet: bool = True) -> None:
         # WAL lets readers (pulls) proceed while a push writes.
         await db._run_in_new_connection("PRAGMA journal_mode=WAL")
     out = io.StringIO()
-    with contextlib.redirect_stdout(out) if quiet else contextlib.nullcontext():
-        result = await run_forwards("all")
+    async with _migration_lock():
+        with contextlib.redirect_stdout(out) if quiet else contextlib.nullcontext():
+            result = await run_forwards("all")
     if not result.success:
         raise RuntimeError(f"migrations failed: {result.message}\n{out.getvalue()}")
     from server.replication.feed import ensure_counter
@@ -37,15 +39,32 @@ async def migrate(quiet: bool = True) -> None:
     await ensure_counter()
 
 
+@contextlib.asynccontextmanager
+async def _migration_lock() -> AsyncIterator[None]:
+    """Several app servers start at once in production: one migrates, the others wait."""
+    settings = get_settings()
+    if settings.is_sqlite:
+        yield
+        return
+    import asyncpg
+
+    conn = await asyncpg.connect(settings.database_url.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        await conn.execute("SELECT pg_advisory_lock(724001)")
+        yield
+    finally:
+        await conn.close()  # ends the session, which releases the lock
+
+
 async def start_pool() -> None:
     db = engine()
-    if not get_settings().is_sqlite:
+    if isinstance(db, PostgresEngine):
         await db.start_connection_pool(min_size=2, max_size=10)
 
 
 async def close_pool() -> None:
     db = engine()
-    if not get_settings().is_sqlite:
+    if isinstance(db, PostgresEngine):
         await db.close_connection_pool()
 
 

@@ -45,7 +45,7 @@ class EmbeddedJobs:
         while True:
             try:
                 await job()
-            except Exception:  # noqa: BLE001 - one failed run must not end the schedule
+            except Exception:
                 log.exception("embedded job %s failed", name)
             await asyncio.sleep(seconds)
 

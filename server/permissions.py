@@ -135,9 +135,11 @@ def can_read(p: Principal, tree: OrgTree, collection: str, record: Record) -> bo
             p, tree, record.get("community_id")
         )
     if collection in ("disputes", "visits"):
-        scope = record.get("community_id") if collection == "disputes" else record_scope(
-            collection, record
-        )[0]
+        scope = (
+            record.get("community_id")
+            if collection == "disputes"
+            else record_scope(collection, record)[0]
+        )
         return p.role in COMMUNITY_STAFF | ADMIN_ROLES and in_scope(p, tree, scope)
     if collection == "consultations":
         return p.role in {"lawyer"} | ADMIN_ROLES and in_scope(p, tree, record.get("community_id"))
@@ -213,9 +215,9 @@ def check_write(
                 if proposed.get("status", "requested") != "requested":
                     return "a referral is created as requested; the psychologist schedules it"
                 return None
-            if _id(current.get("created_by")) == me and set(proposed) == {"status"}:
-                if proposed["status"] == "cancelled":
-                    return None
+            own_referral = _id(current.get("created_by")) == me
+            if own_referral and proposed == {"status": "cancelled"}:
+                return None
             return "only the psychologist changes a booked session"
         return "your role cannot book sessions"
 

@@ -14,7 +14,7 @@ from piccolo.engine.sqlite import SQLiteEngine
 from server.settings import get_settings
 
 
-def make_engine() -> Engine:
+def make_engine() -> Engine:  # type: ignore[type-arg]
     settings = get_settings()
     if settings.is_sqlite:
         settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)

@@ -17,7 +17,19 @@ MIN_SCHEMA_VERSION = 0
 # Field types.  `any` (conflict values) and `object` (a small JSON object such as an order's
 # arrival record) extend the protocol's list; docs/sync.md says why.
 TYPES = frozenset(
-    {"string", "text", "integer", "boolean", "datetime", "enum", "ref", "geo", "list", "object", "any"}
+    {
+        "string",
+        "text",
+        "integer",
+        "boolean",
+        "datetime",
+        "enum",
+        "ref",
+        "geo",
+        "list",
+        "object",
+        "any",
+    }
 )
 POLICIES = frozenset({"lww", "manual", "set", "state", "immutable", "server"})
 
@@ -122,7 +134,9 @@ def _collection(
 
 
 RISK_LEVELS = "blue yellow orange red"
-ROLES = "grid_worker lawyer psychologist community_admin department_officer street_admin district_admin"
+ROLES = (
+    "grid_worker lawyer psychologist community_admin department_officer street_admin district_admin"
+)
 ORG_KINDS = "district street community station grid department room"
 LEADER_LEVELS = "staff section deputy_division division deputy_bureau bureau"
 

@@ -13,6 +13,7 @@ its engine when tables are first used.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import tempfile
@@ -68,10 +69,9 @@ _configure_environment()
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     shutil.rmtree(_DATA_DIR, ignore_errors=True)
     if TEST_DB == "postgres":
-        try:
+        # cleanup must not mask the result
+        with contextlib.suppress(Exception):
             _admin_pg(f'DROP DATABASE IF EXISTS "{_PG_DB_NAME}" WITH (FORCE)')
-        except Exception:  # noqa: BLE001 - cleanup must not mask the result
-            pass
 
 
 def pytest_report_header(config: pytest.Config) -> str:

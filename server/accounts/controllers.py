@@ -94,7 +94,9 @@ class AdminController(Controller):
     dependencies = {"accounts": Provide(provide_accounts, sync_to_thread=False)}
 
     @get("/users")
-    async def list_users(self, request: AuthRequest, accounts: AccountService) -> list[AdminUserOut]:
+    async def list_users(
+        self, request: AuthRequest, accounts: AccountService
+    ) -> list[AdminUserOut]:
         """The users this admin manages: everyone for a district admin, else their subtree."""
         tree = await _admin_tree(request.user)
         users = await accounts.list_users()
@@ -110,7 +112,9 @@ class AdminController(Controller):
     ) -> AdminUserOut:
         tree = await _admin_tree(request.user)
         if tree.get(data.org_unit_id) is None:
-            raise ApiError(422, "validation", "org_unit_id is not a known org unit", {"field": "org_unit_id"})
+            raise ApiError(
+                422, "validation", "org_unit_id is not a known org unit", {"field": "org_unit_id"}
+            )
         _require(permissions.may_manage_user(request.user, tree, data.org_unit_id, data.role))
         user = await accounts.create_user(
             username=data.username,
@@ -134,7 +138,9 @@ class AdminController(Controller):
         target = await _managed_user(request.user, tree, accounts, user_id)
         changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
         if "org_unit_id" in changes and tree.get(changes["org_unit_id"]) is None:
-            raise ApiError(422, "validation", "org_unit_id is not a known org unit", {"field": "org_unit_id"})
+            raise ApiError(
+                422, "validation", "org_unit_id is not a known org unit", {"field": "org_unit_id"}
+            )
         _require(
             permissions.may_manage_user(
                 request.user,
@@ -143,7 +149,9 @@ class AdminController(Controller):
                 changes.get("role", target["role"]),
             )
         )
-        if user_id == request.user.user_id and ("role" in changes or changes.get("active") is False):
+        if user_id == request.user.user_id and (
+            "role" in changes or changes.get("active") is False
+        ):
             raise ApiError(403, "forbidden", "you cannot change your own role or disable yourself")
         return AdminUserOut(**await accounts.update_user(user_id, changes, request.user))
 

@@ -51,7 +51,9 @@ class AccountService:
         self.secret_key = secret_key
 
     # -- login and tokens -------------------------------------------------------------------
-    async def login(self, username: str, password: str, device_name: str, address: str) -> TokenPair:
+    async def login(
+        self, username: str, password: str, device_name: str, address: str
+    ) -> TokenPair:
         keys = [f"user:{username.lower()}", f"addr:{address}"]
         await self._refuse_if_throttled(keys, username)
         rows = await User.select().where(User.username == username, User.deleted.eq(False))
@@ -59,7 +61,9 @@ class AccountService:
         ok = security.verify_password(row["password_hash"] if row else None, password)
         if not ok or row is None or not row["active"]:
             await self._count_failure(keys)
-            raise ApiError(401, "invalid_credentials", "用户名或密码错误 (wrong username or password)")
+            raise ApiError(
+                401, "invalid_credentials", "用户名或密码错误 (wrong username or password)"
+            )
         await LoginThrottle.delete().where(LoginThrottle.key == keys[0])
         device_id = uuid.uuid4()
         async with write_transaction():
@@ -88,16 +92,20 @@ class AccountService:
                 raise ApiError(401, "device_revoked", "this device has been signed out")
             claimed = []
             if token["used_at"] is None:
-                claimed = await RefreshToken.update({RefreshToken.used_at: now_utc()}).where(
-                    RefreshToken.id == token["id"], RefreshToken.used_at.is_null()
-                ).returning(RefreshToken.id)
+                claimed = (
+                    await RefreshToken.update({RefreshToken.used_at: now_utc()})
+                    .where(RefreshToken.token_hash == digest, RefreshToken.used_at.is_null())
+                    .returning(RefreshToken.token_hash)
+                )
             if not claimed:
                 # A used token coming back means two holders: revoke the device (committed
                 # below, outside this transaction, which the error would roll back).
                 reused_on = token["device_id"]
             else:
                 if _aware(token["expires_at"]) < now_utc():
-                    raise ApiError(401, "token_expired", "the refresh token has expired; log in again")
+                    raise ApiError(
+                        401, "token_expired", "the refresh token has expired; log in again"
+                    )
                 user = await self._user(device["user_id"])
                 if user is None or not user["active"]:
                     raise ApiError(401, "user_inactive", "this account has been disabled")
@@ -110,6 +118,7 @@ class AccountService:
                 "this refresh token was already used; the device has been signed out",
                 {"reason": "refresh_token_reuse"},
             )
+        assert user is not None
         return self._pair(user, token["device_id"], new_refresh)
 
     async def logout(self, device_id: UUID) -> None:
@@ -146,9 +155,13 @@ class AccountService:
 
     # -- administration ---------------------------------------------------------------------
     async def list_users(self) -> list[dict[str, Any]]:
-        rows = await User.select(
-            User.id, User.username, User.display_name, User.role, User.org_unit_id, User.active
-        ).where(User.deleted.eq(False)).order_by(User.username)
+        rows = (
+            await User.select(
+                User.id, User.username, User.display_name, User.role, User.org_unit_id, User.active
+            )
+            .where(User.deleted.eq(False))
+            .order_by(User.username)
+        )
         return [{**user_summary(r), "active": r["active"]} for r in rows]
 
     async def get_user(self, user_id: UUID) -> dict[str, Any] | None:
@@ -258,9 +271,9 @@ class AccountService:
         return token
 
     async def _revoke(self, device_id: UUID, reason: str) -> None:
-        await Device.update(
-            {Device.revoked_at: now_utc(), Device.revoked_reason: reason}
-        ).where(Device.id == device_id, Device.revoked_at.is_null())
+        await Device.update({Device.revoked_at: now_utc(), Device.revoked_reason: reason}).where(
+            Device.id == device_id, Device.revoked_at.is_null()
+        )
         await RefreshToken.update({RefreshToken.used_at: now_utc()}).where(
             RefreshToken.device_id == device_id, RefreshToken.used_at.is_null()
         )

@@ -64,7 +64,12 @@ def internal_error_handler(
 ) -> Response[dict[str, Any]]:
     log.exception(
         "unhandled error",
-        extra={"fields": {"path": request.url.path, "request_id": request.scope.get("state", {}).get("request_id")}},
+        extra={
+            "fields": {
+                "path": request.url.path,
+                "request_id": request.scope.get("state", {}).get("request_id"),
+            }
+        },
     )
     return _response(
         HTTP_500_INTERNAL_SERVER_ERROR,

@@ -27,9 +27,7 @@ SECURITY_HEADERS: list[tuple[bytes, bytes]] = [
     (b"permissions-policy", b"geolocation=(self), camera=(self), microphone=()"),
 ]
 # The OpenAPI viewers load their scripts from a CDN and use inline code.
-SCHEMA_CSP = (
-    b"default-src 'self' https: 'unsafe-inline' data:; frame-ancestors 'none'"
-)
+SCHEMA_CSP = b"default-src 'self' https: 'unsafe-inline' data:; frame-ancestors 'none'"
 
 
 class JsonFormatter(logging.Formatter):
@@ -62,7 +60,7 @@ class RequestContextMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http":  # type: ignore[comparison-overlap]
             await self.app(scope, receive, send)
             return
         request_id = _incoming_request_id(scope) or uuid.uuid4().hex

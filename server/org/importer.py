@@ -26,7 +26,7 @@ from sync.schema import COLLECTIONS
 ORG_NAMESPACE = uuid.UUID("6f1c2a53-4d3e-5b7a-9c1d-2e8f0a4b6c7d")
 KINDS = set(COLLECTIONS["org_units"].fields["kind"].enum or ())
 # Which kinds may sit under which: keeps a typo from making a district a grid's child.
-ALLOWED_PARENTS = {
+ALLOWED_PARENTS: dict[str, set[str | None]] = {
     "district": {None},
     "street": {"district"},
     "community": {"street"},
@@ -119,7 +119,9 @@ def flatten(data: dict[str, Any]) -> tuple[list[UnitSpec], list[UserSpec]]:
                 )
             )
         except (KeyError, TypeError) as exc:
-            raise ImportError_(f"user {item!r}: needs username, role, org_unit and password") from exc
+            raise ImportError_(
+                f"user {item!r}: needs username, role, org_unit and password"
+            ) from exc
         if users[-1].org_code not in by_code:
             raise ImportError_(f"user {users[-1].username}: org unit {users[-1].org_code} unknown")
     return units, users

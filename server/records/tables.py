@@ -153,6 +153,8 @@ class Conflict(SyncedColumns, Table, tablename="conflicts"):
     status = _enum()
     resolution = _json()
     resolved_by = _ref()
+    #: the target's scope, so the admins of that scope see the conflict
+    scope_org_id = _ref(index=True)
 
 
 class Attachment(Table, tablename="attachments"):

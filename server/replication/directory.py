@@ -39,8 +39,8 @@ async def write_directory(
         old: dict[str, Any] = {}
         meta: dict[str, Any] = {}
     else:
-        rows = await table.select().where(table._meta.primary_key == record_id).output(
-            load_json=True
+        rows = (
+            await table.select().where(table._meta.primary_key == record_id).output(load_json=True)
         )
         if not rows:
             raise LookupError(f"{collection} {record_id} not found")
@@ -60,7 +60,8 @@ async def write_directory(
             table(id=record_id, created_at=now, created_by=actor_id, **values)  # type: ignore[call-arg]
         )
     else:
-        await table.update(values).where(table._meta.primary_key == record_id)
+        await table.update(dict(values)).where(  # type: ignore[arg-type]
+            table._meta.primary_key == record_id)
     await AuditEntry.insert(
         *[
             AuditEntry(

@@ -70,3 +70,12 @@ class AuditEntry(Table, tablename="audit_log"):
     old = JSON(null=True, default=None)
     new = JSON(null=True, default=None)
     mutation_id = UUID(null=True, default=None)
+
+
+class DeviceSetDeltas(Table, tablename="device_set_deltas"):
+    """What each device's mutations did to a record's set fields (added, removed), oldest
+    first: replayed on the base snapshot they rebuild the device's local view, the true base
+    of the set merge (sync/model.py SetDelta).  Only the last few are kept."""
+
+    key = Varchar(length=160, unique=True)  # "<collection>/<record id>/<device id>"
+    deltas = JSON()

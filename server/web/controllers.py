@@ -20,7 +20,12 @@ mimetypes.add_type("text/javascript", ".js")
 
 def _file(path: Path, cache: str) -> File:
     media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    return File(path=path, media_type=media_type, headers={"Cache-Control": cache}, content_disposition_type="inline")
+    return File(
+        path=path,
+        media_type=media_type,
+        headers={"Cache-Control": cache},
+        content_disposition_type="inline",
+    )
 
 
 def _resolve(relative: str) -> Path:
@@ -54,4 +59,6 @@ def asset(path: str) -> File:
 @get("/{name:str}", include_in_schema=False, sync_to_thread=False)
 def root_file(name: str) -> File:
     """sw.js, the manifest, icons: files at the root of the build."""
-    return _file(_resolve(name), NO_CACHE if not name.startswith("icon") else "public, max-age=86400")
+    return _file(
+        _resolve(name), NO_CACHE if not name.startswith("icon") else "public, max-age=86400"
+    )

@@ -10,7 +10,7 @@ from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.defaults.uuid import UUID4
 from piccolo.columns.indexes import IndexMethod
 
-ID = "2026-11-25T18:02:19:874972"
+ID = "2026-11-25T18:20:21:369031"
 VERSION = "1.38.0"
 DESCRIPTION = "initial replication tables"
 
@@ -21,7 +21,17 @@ async def forwards():
     )
 
     manager.add_table(
-        class_name="AuditEntry", tablename="audit_log", schema=None, columns=None
+        class_name="DeviceSetDeltas",
+        tablename="device_set_deltas",
+        schema=None,
+        columns=None,
+    )
+
+    manager.add_table(
+        class_name="FeedCounter",
+        tablename="sync_counter",
+        schema=None,
+        columns=None,
     )
 
     manager.add_table(
@@ -39,89 +49,44 @@ async def forwards():
     )
 
     manager.add_table(
-        class_name="FeedEntry", tablename="sync_feed", schema=None, columns=None
+        class_name="AuditEntry", tablename="audit_log", schema=None, columns=None
     )
 
     manager.add_table(
-        class_name="FeedCounter",
-        tablename="sync_counter",
-        schema=None,
-        columns=None,
+        class_name="FeedEntry", tablename="sync_feed", schema=None, columns=None
     )
 
     manager.add_column(
-        table_class_name="AuditEntry",
-        tablename="audit_log",
-        column_name="at",
-        db_column_name="at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": TimestamptzNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": True,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AuditEntry",
-        tablename="audit_log",
-        column_name="user_id",
-        db_column_name="user_id",
-        column_class_name="UUID",
-        column_class=UUID,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": True,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AuditEntry",
-        tablename="audit_log",
-        column_name="device_id",
-        db_column_name="device_id",
-        column_class_name="UUID",
-        column_class=UUID,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AuditEntry",
-        tablename="audit_log",
-        column_name="collection",
-        db_column_name="collection",
+        table_class_name="DeviceSetDeltas",
+        tablename="device_set_deltas",
+        column_name="key",
+        db_column_name="key",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
-            "length": 64,
+            "length": 160,
             "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": True,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="DeviceSetDeltas",
+        tablename="device_set_deltas",
+        column_name="deltas",
+        db_column_name="deltas",
+        column_class_name="JSON",
+        column_class=JSON,
+        params={
+            "default": "{}",
             "null": False,
             "primary_key": False,
             "unique": False,
@@ -135,37 +100,16 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="AuditEntry",
-        tablename="audit_log",
-        column_name="record_id",
-        db_column_name="record_id",
-        column_class_name="UUID",
-        column_class=UUID,
-        params={
-            "default": UUID4(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": True,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AuditEntry",
-        tablename="audit_log",
-        column_name="version",
-        db_column_name="version",
+        table_class_name="FeedCounter",
+        tablename="sync_counter",
+        column_name="id",
+        db_column_name="id",
         column_class_name="Integer",
         column_class=Integer,
         params={
             "default": 0,
             "null": False,
-            "primary_key": False,
+            "primary_key": True,
             "unique": False,
             "index": False,
             "index_method": IndexMethod.btree,
@@ -177,79 +121,15 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="AuditEntry",
-        tablename="audit_log",
-        column_name="field",
-        db_column_name="field",
-        column_class_name="Varchar",
-        column_class=Varchar,
+        table_class_name="FeedCounter",
+        tablename="sync_counter",
+        column_name="value",
+        db_column_name="value",
+        column_class_name="BigInt",
+        column_class=BigInt,
         params={
-            "length": 64,
-            "default": "",
+            "default": 0,
             "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AuditEntry",
-        tablename="audit_log",
-        column_name="old",
-        db_column_name="old",
-        column_class_name="JSON",
-        column_class=JSON,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AuditEntry",
-        tablename="audit_log",
-        column_name="new",
-        db_column_name="new",
-        column_class_name="JSON",
-        column_class=JSON,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AuditEntry",
-        tablename="audit_log",
-        column_name="mutation_id",
-        db_column_name="mutation_id",
-        column_class_name="UUID",
-        column_class=UUID,
-        params={
-            "default": None,
-            "null": True,
             "primary_key": False,
             "unique": False,
             "index": False,
@@ -623,6 +503,218 @@ async def forwards():
     )
 
     manager.add_column(
+        table_class_name="AuditEntry",
+        tablename="audit_log",
+        column_name="at",
+        db_column_name="at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": TimestamptzNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AuditEntry",
+        tablename="audit_log",
+        column_name="user_id",
+        db_column_name="user_id",
+        column_class_name="UUID",
+        column_class=UUID,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AuditEntry",
+        tablename="audit_log",
+        column_name="device_id",
+        db_column_name="device_id",
+        column_class_name="UUID",
+        column_class=UUID,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AuditEntry",
+        tablename="audit_log",
+        column_name="collection",
+        db_column_name="collection",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 64,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AuditEntry",
+        tablename="audit_log",
+        column_name="record_id",
+        db_column_name="record_id",
+        column_class_name="UUID",
+        column_class=UUID,
+        params={
+            "default": UUID4(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AuditEntry",
+        tablename="audit_log",
+        column_name="version",
+        db_column_name="version",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AuditEntry",
+        tablename="audit_log",
+        column_name="field",
+        db_column_name="field",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 64,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AuditEntry",
+        tablename="audit_log",
+        column_name="old",
+        db_column_name="old",
+        column_class_name="JSON",
+        column_class=JSON,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AuditEntry",
+        tablename="audit_log",
+        column_name="new",
+        db_column_name="new",
+        column_class_name="JSON",
+        column_class=JSON,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AuditEntry",
+        tablename="audit_log",
+        column_name="mutation_id",
+        db_column_name="mutation_id",
+        column_class_name="UUID",
+        column_class=UUID,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
         table_class_name="FeedEntry",
         tablename="sync_feed",
         column_name="key",
@@ -784,48 +876,6 @@ async def forwards():
             "primary_key": False,
             "unique": False,
             "index": True,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="FeedCounter",
-        tablename="sync_counter",
-        column_name="id",
-        db_column_name="id",
-        column_class_name="Integer",
-        column_class=Integer,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": True,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="FeedCounter",
-        tablename="sync_counter",
-        column_name="value",
-        db_column_name="value",
-        column_class_name="BigInt",
-        column_class=BigInt,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
             "index_method": IndexMethod.btree,
             "choices": None,
             "db_column_name": None,

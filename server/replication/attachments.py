@@ -1,0 +1,113 @@
+"""Photos addressed by SHA-256: stored once, readable by whoever can see a record that names
+them (and by their uploader, whose record may not have synced yet)."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from server import permissions
+from server.accounts.principal import Principal
+from server.http.errors import ApiError
+from server.org.tree import load_tree
+from server.records.tables import Attachment, Dispute, Visit
+from server.settings import get_settings
+
+MAX_BYTES = 5 * 1024 * 1024
+HEX64 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def sniff(data: bytes) -> str | None:
+    """The image type from its first bytes; None for anything else."""
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def _path(sha256: str) -> Path:
+    return get_settings().attachments_dir / sha256[:2] / sha256
+
+
+def _check_name(sha256: str) -> None:
+    if not HEX64.match(sha256):
+        raise ApiError(
+            400,
+            "invalid_request",
+            "an attachment is named by its lowercase sha256 hex",
+            {"field": "sha256"},
+        )
+
+
+async def store(principal: Principal, sha256: str, data: bytes) -> tuple[bool, dict[str, Any]]:
+    _check_name(sha256)
+    if not data:
+        raise ApiError(400, "invalid_request", "the body is empty")
+    if len(data) > MAX_BYTES:
+        raise ApiError(413, "payload_too_large", "an attachment is at most 5 MiB")
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise ApiError(422, "hash_mismatch", "the body's sha256 does not match the address")
+    content_type = sniff(data)
+    if content_type is None:
+        raise ApiError(415, "unsupported_media_type", "only JPEG, PNG and WebP images are accepted")
+    meta = {"sha256": sha256, "content_type": content_type, "size": len(data)}
+    if await Attachment.exists().where(Attachment.sha256 == sha256):
+        return False, meta
+    path = _path(sha256)
+    await asyncio.to_thread(_write_atomically, path, data)
+    await Attachment.insert(
+        Attachment(
+            sha256=sha256,
+            content_type=content_type,
+            size=len(data),
+            created_by=principal.user_id,
+            created_at=datetime.now(UTC),
+        )
+    ).on_conflict(action="DO NOTHING")
+    return True, meta
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".part")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+
+
+async def fetch(principal: Principal, sha256: str) -> tuple[str, bytes]:
+    _check_name(sha256)
+    rows = await Attachment.select().where(Attachment.sha256 == sha256)
+    if not rows or not await _may_read(principal, sha256, rows[0]["created_by"]):
+        raise ApiError(404, "not_found", "no such attachment")
+    data = await asyncio.to_thread(_path(sha256).read_bytes)
+    return str(rows[0]["content_type"]), data
+
+
+async def _may_read(principal: Principal, sha256: str, uploader: Any) -> bool:
+    if uploader == principal.user_id:
+        return True
+    tree = await load_tree()
+    pattern = f"%{sha256}%"
+    for table, collection in ((Dispute, "disputes"), (Visit, "visits")):
+        rows = await table.raw(
+            f"SELECT id, community_id, created_by FROM {table._meta.tablename} "
+            "WHERE deleted = {} AND CAST(photos AS TEXT) LIKE {}",
+            False,
+            pattern,
+        )
+        for row in rows:
+            record = {
+                "community_id": row["community_id"],
+                "scope_org_id": row["community_id"],
+                "created_by": row["created_by"],
+            }
+            if permissions.can_read(principal, tree, collection, record):
+                return True
+    return False

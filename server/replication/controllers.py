@@ -1,0 +1,131 @@
+"""HTTP for sync (schema, push, pull) and attachments.  Thin: the work is in services.py."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, Response, get, post, put
+from litestar.datastructures import State
+from litestar.params import Parameter
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+
+from server.accounts.principal import Principal
+from server.http.errors import ApiError
+from server.replication import attachments
+from server.replication.schemas import MAX_MUTATIONS, PushIn
+from server.replication.services import pull_page, push_batch
+from sync.model import Mutation
+from sync.schema import MIN_SCHEMA_VERSION, SCHEMA_VERSION, schema_document
+
+AuthRequest = Request[Principal, str, State]
+
+# One push at a time per device in this process: a second tab's push waits its turn.
+_pushing: set[str] = set()
+_pushing_lock = asyncio.Lock()
+
+
+class SyncController(Controller):
+    path = "/api/sync"
+    tags = ["sync"]
+
+    @get("/schema", sync_to_thread=False)
+    def schema(self) -> dict[str, Any]:
+        """The synced collections, their fields, policies and state machines."""
+        return schema_document()
+
+    @post("/push", status_code=HTTP_200_OK)
+    async def push(self, request: AuthRequest) -> dict[str, Any]:
+        """Apply a device's mutations in seq order; answers one result per answered mutation."""
+        body = await request.body()
+        try:
+            data = msgspec.json.decode(body, type=PushIn)
+        except msgspec.ValidationError as exc:
+            raise ApiError(400, "invalid_request", f"the push body is not valid: {exc}") from exc
+        except msgspec.DecodeError as exc:
+            raise ApiError(400, "invalid_request", "the push body is not JSON") from exc
+        if len(data.mutations) > MAX_MUTATIONS:
+            raise ApiError(
+                413,
+                "too_many_mutations",
+                f"a push holds at most {MAX_MUTATIONS} mutations",
+                {"max_mutations": MAX_MUTATIONS, "received": len(data.mutations)},
+            )
+        if data.schema_version < MIN_SCHEMA_VERSION:
+            raise ApiError(
+                426,
+                "upgrade_required",
+                "请更新应用后再同步 (this app version is too old; update it to sync)",
+                {"schema_version": SCHEMA_VERSION, "min_schema_version": MIN_SCHEMA_VERSION},
+            )
+        if data.schema_version > SCHEMA_VERSION:
+            raise ApiError(
+                400,
+                "invalid_request",
+                f"schema_version {data.schema_version} is newer than this server's",
+                {"schema_version": SCHEMA_VERSION},
+            )
+        mutations = [
+            Mutation(
+                id=str(m.id),
+                seq=m.seq,
+                collection=m.collection,
+                record_id=str(m.record_id),
+                op=m.op,
+                base_version=m.base_version,
+                hlc=m.hlc,
+                fields=m.fields,
+            )
+            for m in data.mutations
+        ]
+        device = str(request.user.device_id)
+        async with _pushing_lock:
+            if device in _pushing:
+                raise ApiError(
+                    429,
+                    "push_in_progress",
+                    "this device is already pushing; retry shortly",
+                    headers={"Retry-After": "1"},
+                )
+            _pushing.add(device)
+        try:
+            response = await push_batch(request.user, mutations)
+        finally:
+            _pushing.discard(device)
+        return {"server_time": response.server_time, "results": response.results}
+
+    @get("/pull")
+    async def pull(
+        self,
+        request: AuthRequest,
+        cursor: Annotated[str | None, Parameter(max_length=400)] = None,
+        limit: Annotated[int, Parameter(ge=1, le=1000)] = 500,
+    ) -> dict[str, Any]:
+        """Changes after the cursor that this user may see, each record once at its latest."""
+        return await pull_page(request.user, cursor, limit)
+
+
+class AttachmentController(Controller):
+    path = "/api/attachments"
+    tags = ["attachments"]
+
+    @put(
+        "/{sha256:str}",
+        request_max_body_size=attachments.MAX_BYTES,
+        status_code=HTTP_201_CREATED,
+    )
+    async def upload(self, request: AuthRequest, sha256: str) -> Response[dict[str, Any]]:
+        """Store a photo once, addressed by its SHA-256."""
+        body = await request.body()
+        created, meta = await attachments.store(request.user, sha256, body)
+        return Response(meta, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
+
+    @get("/{sha256:str}")
+    async def download(self, request: AuthRequest, sha256: str) -> Response[bytes]:
+        content_type, data = await attachments.fetch(request.user, sha256)
+        return Response(
+            data,
+            media_type=content_type,
+            headers={"Cache-Control": "private, max-age=31536000, immutable"},
+        )

@@ -1,0 +1,54 @@
+"""The engine's Gate: server.permissions asked about every mutation, with the working set
+supplying what a record alone does not say (a visit's community is its dispute's)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from server import permissions
+from server.accounts.principal import Principal
+from server.org.tree import OrgTree
+from server.replication.store import WorkingSet
+from sync.model import Actor, MutationError, Record
+
+
+def as_permission_record(ws: WorkingSet, record: Record) -> dict[str, Any]:
+    return {
+        **record.fields,
+        "id": record.id,
+        "created_by": record.created_by,
+        **{k: (str(v) if v is not None else None) for k, v in ws.derived_columns(record).items()},
+    }
+
+
+class ScopeGate:
+    def __init__(self, principal: Principal, tree: OrgTree, ws: WorkingSet) -> None:
+        self.principal = principal
+        self.tree = tree
+        self.ws = ws
+
+    def check(
+        self,
+        actor: Actor,
+        collection: str,
+        current: Record | None,
+        proposed: dict[str, Any],
+        op: str,
+    ) -> MutationError | None:
+        stored = as_permission_record(self.ws, current) if current is not None else None
+        proposal = dict(proposed)
+        if collection == "visits":
+            dispute_id = proposal.get("dispute_id") or (stored or {}).get("dispute_id")
+            dispute = self.ws.records.get(("disputes", str(dispute_id)))
+            if dispute is None and stored is None:
+                return MutationError(
+                    "validation", "the visit's dispute does not exist", {"field": "dispute_id"}
+                )
+            if dispute is not None:
+                proposal["scope_org_id"] = dispute.fields.get("community_id")
+        refusal = permissions.check_write(
+            self.principal, self.tree, collection, stored, proposal, op
+        )
+        if refusal is None:
+            return None
+        return MutationError("forbidden", refusal, {"collection": collection})

@@ -1,0 +1,148 @@
+"""Between database rows and the engine's records: one place that knows both shapes.
+
+Rows have typed columns (timestamps, UUIDs, JSON); the engine sees JSON values (RFC 3339 UTC
+strings with milliseconds, ids as strings).  `field_meta` holds each field's [version, hlc].
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from piccolo.table import Table
+
+from server.accounts.tables import User
+from server.org.tables import OrgUnit
+from server.records.tables import (
+    Conflict,
+    Consultation,
+    DispatchOrder,
+    Dispute,
+    GradedWarning,
+    Notification,
+    PsychSession,
+    PsychSlot,
+    Visit,
+)
+from sync.model import Record
+from sync.schema import COLLECTIONS, COMMON_FIELD_NAMES, Collection
+from sync.times import parse_rfc3339
+
+TABLES: dict[str, type[Table]] = {
+    "org_units": OrgUnit,
+    "users": User,
+    "disputes": Dispute,
+    "visits": Visit,
+    "consultations": Consultation,
+    "psych_slots": PsychSlot,
+    "psych_sessions": PsychSession,
+    "dispatch_orders": DispatchOrder,
+    "warnings": GradedWarning,
+    "notifications": Notification,
+    "conflicts": Conflict,
+}
+JSON_TYPES = frozenset({"list", "geo", "object", "any"})
+#: columns the server derives for scoping; stored, never sent to devices
+DERIVED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "visits": ("community_id",),
+    "conflicts": ("scope_org_id",),
+}
+
+
+def iso(value: datetime | None) -> str | None:
+    """A timestamp as the wire has it: `YYYY-MM-DDTHH:MM:SS.sssZ`."""
+    if value is None:
+        return None
+    moment = value if value.tzinfo else value.replace(tzinfo=UTC)
+    moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def _from_db(kind: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if kind == "datetime":
+        return iso(value) if isinstance(value, datetime) else value
+    if kind == "ref":
+        return str(value)
+    if kind in JSON_TYPES and isinstance(value, str):
+        return json.loads(value)
+    return value
+
+
+def _to_db(kind: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if kind == "datetime":
+        return parse_rfc3339(value) if isinstance(value, str) else value
+    if kind == "ref":
+        return UUID(str(value)) if not isinstance(value, UUID) else value
+    if kind in JSON_TYPES:
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
+def data_fields(coll: Collection) -> list[str]:
+    return [name for name in coll.fields if name not in COMMON_FIELD_NAMES]
+
+
+def row_to_record(collection: str, row: dict[str, Any]) -> Record:
+    coll = COLLECTIONS[collection]
+    meta = row.get("field_meta") or {}
+    if isinstance(meta, str):
+        meta = json.loads(meta)
+    fields: dict[str, Any] = {}
+    for name in data_fields(coll):
+        value = _from_db(coll.fields[name].type, row.get(name))
+        if value is not None or name in meta:
+            fields[name] = value
+    return Record(
+        collection=collection,
+        id=str(row["id"]),
+        version=int(row["version"]),
+        deleted=bool(row["deleted"]),
+        fields=fields,
+        field_versions={k: int(v[0]) for k, v in meta.items()},
+        field_clocks={k: str(v[1]) for k, v in meta.items()},
+        created_at=iso(row.get("created_at")),
+        updated_at=iso(row.get("updated_at")),
+        created_by=str(row["created_by"]) if row.get("created_by") else None,
+    )
+
+
+def record_to_row(record: Record, derived: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Column values for an insert or update of this record."""
+    coll = COLLECTIONS[record.collection]
+    meta = {
+        name: [version, record.field_clocks.get(name, "")]
+        for name, version in record.field_versions.items()
+    }
+    row: dict[str, Any] = {
+        "id": UUID(record.id),
+        "version": record.version,
+        "deleted": record.deleted,
+        "created_at": parse_rfc3339(record.created_at) if record.created_at else None,
+        "updated_at": parse_rfc3339(record.updated_at) if record.updated_at else None,
+        "created_by": UUID(record.created_by) if record.created_by else None,
+        "field_meta": json.dumps(meta),
+    }
+    for name in data_fields(coll):
+        row[name] = _to_db(coll.fields[name].type, record.fields.get(name))
+    for name, value in (derived or {}).items():
+        row[name] = UUID(str(value)) if value is not None else None
+    return row
+
+
+def wire_fields(record: Record) -> dict[str, Any]:
+    """The whole record as a pull sends it (before the reader's field filter)."""
+    out: dict[str, Any] = {
+        "id": record.id,
+        "version": record.version,
+        "created_at": record.created_at,
+        "updated_at": record.updated_at,
+        "created_by": record.created_by,
+    }
+    out.update(record.fields)
+    return out

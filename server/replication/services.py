@@ -1,0 +1,308 @@
+"""Push and pull (SYNC_PROTOCOL.md): the server side of the sync engine.
+
+A push is one database transaction: lock the device, preload what the batch touches, run the
+pure engine, let the domain rules react (warnings, notifications) on the same working set, flush
+everything, commit, then wake the push deliverer.  A pull reads the change feed after the cursor
+and sends each record the reader may see, without the fields they may not read.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from server import permissions
+from server.accounts.principal import Principal
+from server.accounts.tables import User
+from server.db import write_transaction
+from server.http.errors import ApiError
+from server.org.tree import OrgTree, load_tree
+from server.replication import rules
+from server.replication.feed import current_number
+from server.replication.gate import ScopeGate, as_permission_record
+from server.replication.rows import TABLES, iso, row_to_record, wire_fields
+from server.replication.store import WorkingSet, mutation_keys
+from server.replication.tables import FeedEntry
+from sync.engine import PushOutcome, push
+from sync.hlc import ServerClock
+from sync.model import Actor, Mutation, Record
+
+_clock = ServerClock()
+#: feed entries a pull scans at most before answering with has_more (rows it may not see
+#: cost a little each; this bounds one request's work)
+MAX_SCAN = 5000
+
+
+def server_time() -> str:
+    return iso(datetime.now(UTC)) or ""
+
+
+# ---------------------------------------------------------------------------------------------
+# push
+
+
+@dataclass
+class PushResponse:
+    server_time: str
+    results: list[dict[str, Any]]
+    after_commit: list[Any] = field(default_factory=list)
+
+
+async def push_batch(principal: Principal, mutations: list[Mutation]) -> PushResponse:
+    actor = Actor(user_id=str(principal.user_id), device_id=str(principal.device_id))
+    tree = await load_tree()
+    async with write_transaction():
+        ws = WorkingSet(actor.device_id, actor.user_id)
+        await _preload(ws, mutations)
+        now_ms = int(time.time() * 1000)
+        outcome: PushOutcome = push(
+            ws,
+            actor,
+            mutations,
+            now_ms=now_ms,
+            gate=ScopeGate(principal, tree, ws),
+            clock=_clock,
+        )
+        after_commit = await rules.react(ws, outcome.applied, tree, now_ms=now_ms, clock=_clock)
+        await ws.flush()
+    for callback in after_commit:
+        callback()
+    return PushResponse(server_time(), [r.to_json() for r in outcome.results], after_commit)
+
+
+async def _preload(ws: WorkingSet, mutations: list[Mutation]) -> None:
+    await ws.load_device([m.seq for m in mutations])
+    pending = [m for m in mutations if m.seq > ws.last_seq(ws.device_id)]
+    keys = mutation_keys(pending)
+    # records that decide a mutation's scope or outcome: a visit's dispute, a conflict's target
+    for m in pending:
+        if m.collection == "visits" and isinstance(m.fields.get("dispute_id"), str):
+            keys.add(("disputes", m.fields["dispute_id"]))
+    loaded = await ws.load_records(_valid_keys(keys))
+    extra: set[tuple[str, str]] = set()
+    for record in loaded:
+        if record.collection == "conflicts":
+            extra.add(
+                (str(record.fields.get("target_collection")), str(record.fields.get("target_id")))
+            )
+        if record.collection == "visits" and record.fields.get("dispute_id"):
+            extra.add(("disputes", str(record.fields["dispute_id"])))
+    loaded += await ws.load_records(_valid_keys(extra))
+    await ws.load_snapshots(
+        (m.collection, m.record_id, m.base_version) for m in pending if m.base_version > 0
+    )
+    await ws.load_set_deltas(keys)
+    await ws.load_device_users(loaded)
+    psychologists: set[str] = set()
+    rooms: set[str] = set()
+    for m in pending:
+        if m.collection != "psych_sessions":
+            continue
+        current = ws.records.get((m.collection, m.record_id))
+        for source in (m.fields, current.fields if current else {}):
+            if isinstance(source.get("psychologist_id"), str):
+                psychologists.add(source["psychologist_id"])
+            if isinstance(source.get("room_id"), str):
+                rooms.add(source["room_id"])
+    await ws.load_psych(_valid_ids(psychologists), _valid_ids(rooms))
+
+
+def _valid_ids(values: set[str]) -> set[str]:
+    out = set()
+    for value in values:
+        try:
+            UUID(value)
+        except ValueError:
+            continue
+        out.add(value)
+    return out
+
+
+def _valid_keys(keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    return {(c, r) for c, r in keys if c in TABLES and _valid_ids({r})}
+
+
+# ---------------------------------------------------------------------------------------------
+# pull
+
+
+@dataclass(frozen=True)
+class Cursor:
+    seq: int
+    epoch: int
+    role: str
+    org: str | None
+
+    def encode(self) -> str:
+        raw = json.dumps([self.seq, self.epoch, self.role, self.org], separators=(",", ":"))
+        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, text: str) -> Cursor:
+        try:
+            padded = text + "=" * (-len(text) % 4)
+            seq, epoch, role, org = json.loads(base64.urlsafe_b64decode(padded.encode()))
+            if not isinstance(seq, int) or not isinstance(epoch, int) or seq < 0:
+                raise ValueError("cursor fields")
+            return cls(seq, epoch, str(role), org if org is None else str(org))
+        except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
+            raise ApiError(
+                400,
+                "invalid_request",
+                "the cursor is not one this server issued",
+                {"field": "cursor"},
+            ) from exc
+
+
+async def pull_page(principal: Principal, cursor_text: str | None, limit: int) -> dict[str, Any]:
+    tree = await load_tree()
+    epoch = await _scope_epoch(principal.user_id)
+    org = str(principal.org_unit_id) if principal.org_unit_id else None
+    reset = False
+    evict: list[dict[str, str]] = []
+    start = 0
+    if cursor_text:
+        cursor = Cursor.decode(cursor_text)
+        head = await current_number()
+        if cursor.seq > head:
+            reset = True  # a cursor from another database, or one restored from a backup
+        elif (cursor.epoch, cursor.role, cursor.org) != (epoch, principal.role, org):
+            # The user's role or org unit changed: rebuild the device's store, and name what it
+            # must drop (records it could see before and cannot now).
+            reset = True
+            evict = await _evictions(principal, tree, cursor)
+        else:
+            start = cursor.seq
+    changes, last_scanned, has_more = await _scan(principal, tree, start, limit)
+    return {
+        "server_time": server_time(),
+        "cursor": Cursor(last_scanned, epoch, principal.role, org).encode(),
+        "has_more": has_more,
+        "reset": reset,
+        "changes": changes,
+        "evict": evict,
+    }
+
+
+async def _scope_epoch(user_id: UUID) -> int:
+    rows = await User.select(User.scope_epoch).where(User.id == user_id)
+    return int(rows[0]["scope_epoch"]) if rows else 0
+
+
+async def _scan(
+    principal: Principal, tree: OrgTree, start: int, limit: int
+) -> tuple[list[dict[str, Any]], int, bool]:
+    changes: list[dict[str, Any]] = []
+    position = start
+    scanned = 0
+    while len(changes) < limit and scanned < MAX_SCAN:
+        batch = min(max(limit * 2, 100), MAX_SCAN - scanned)
+        entries = (
+            await FeedEntry.select(FeedEntry.seq, FeedEntry.collection, FeedEntry.record_id)
+            .where(FeedEntry.seq > position)
+            .order_by(FeedEntry.seq)
+            .limit(batch)
+        )
+        if not entries:
+            return changes, position, False
+        records = await _load(entries)
+        for entry in entries:
+            scanned += 1
+            position = int(entry["seq"])
+            record = records.get((entry["collection"], str(entry["record_id"])))
+            if record is not None:
+                change = _visible_change(principal, tree, record)
+                if change is not None:
+                    changes.append(change)
+            if len(changes) >= limit:
+                break
+        if len(entries) < batch and position == int(entries[-1]["seq"]) and len(changes) < limit:
+            return changes, position, False
+    more = await FeedEntry.exists().where(FeedEntry.seq > position)
+    return changes, position, bool(more)
+
+
+async def _load(
+    entries: list[dict[str, Any]],
+) -> dict[tuple[str, str], tuple[Record, dict[str, Any]]]:
+    by_collection: dict[str, list[UUID]] = {}
+    for entry in entries:
+        by_collection.setdefault(entry["collection"], []).append(entry["record_id"])
+    out: dict[tuple[str, str], tuple[Record, dict[str, Any]]] = {}
+    for collection, ids in by_collection.items():
+        table = TABLES.get(collection)
+        if table is None:
+            continue
+        rows = await table.select().where(table._meta.primary_key.is_in(ids)).output(load_json=True)
+        for row in rows:
+            record = row_to_record(collection, row)
+            derived: dict[str, Any] = {
+                k: (str(row[k]) if row.get(k) else None)
+                for k in ("community_id", "scope_org_id")
+                if k in row and collection in ("visits", "conflicts")
+            }
+            out[(collection, record.id)] = (record, derived)
+    return out
+
+
+def _visible_change(
+    principal: Principal, tree: OrgTree, loaded: tuple[Record, dict[str, Any]]
+) -> dict[str, Any] | None:
+    record, derived = loaded
+    as_dict = {**record.fields, "id": record.id, "created_by": record.created_by, **derived}
+    if record.collection == "visits":
+        as_dict["scope_org_id"] = derived.get("community_id")
+    if not permissions.can_read(principal, tree, record.collection, as_dict):
+        return None
+    fields = wire_fields(record)
+    if record.deleted:
+        fields = {k: fields[k] for k in ("id", "version", "created_at", "updated_at", "created_by")}
+    return {
+        "collection": record.collection,
+        "record_id": record.id,
+        "version": record.version,
+        "deleted": record.deleted,
+        "fields": dict(permissions.visible_fields(principal, record.collection, fields)),
+    }
+
+
+async def _evictions(principal: Principal, tree: OrgTree, cursor: Cursor) -> list[dict[str, str]]:
+    """Records visible to the user's old role and org unit but not to the new ones."""
+    before = Principal(
+        user_id=principal.user_id,
+        device_id=principal.device_id,
+        username=principal.username,
+        role=cursor.role,
+        org_unit_id=UUID(cursor.org) if cursor.org else None,
+    )
+    evict: list[dict[str, str]] = []
+    position = 0
+    while position < cursor.seq:
+        entries = (
+            await FeedEntry.select(FeedEntry.seq, FeedEntry.collection, FeedEntry.record_id)
+            .where(FeedEntry.seq > position, FeedEntry.seq <= cursor.seq)
+            .order_by(FeedEntry.seq)
+            .limit(2000)
+        )
+        if not entries:
+            break
+        records = await _load(entries)
+        for entry in entries:
+            position = int(entry["seq"])
+            loaded = records.get((entry["collection"], str(entry["record_id"])))
+            if loaded is None:
+                continue
+            if _visible_change(before, tree, loaded) and not _visible_change(
+                principal, tree, loaded
+            ):
+                evict.append({"collection": loaded[0].collection, "record_id": loaded[0].id})
+    return evict
+
+
+__all__ = ["Cursor", "PushResponse", "as_permission_record", "pull_page", "push_batch"]

@@ -1,0 +1,452 @@
+"""The engine's Store over the database: preload a working set, run the engine, flush.
+
+`load()` reads everything a batch can touch in a few queries (the records it names, their base
+snapshots, the device's answers, nearby psych sessions and slots) and, on PostgreSQL, locks the
+touched rows so two batches editing one record take turns.  The engine then runs synchronously
+against memory; `flush()` writes every change in bulk inside the same transaction: records,
+version snapshots, answers, set deltas, the audit trail and, last, the change feed (whose
+counter lock is held until commit; see feed.py).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from piccolo.engine.postgres import PostgresEngine
+
+from server.accounts.tables import Device
+from server.db import engine
+from server.permissions import record_scope
+from server.replication.feed import FeedItem, publish
+from server.replication.rows import TABLES, record_to_row, row_to_record
+from server.replication.tables import (
+    AuditEntry,
+    DeviceAnswer,
+    DeviceSetDeltas,
+    RecordVersion,
+)
+from sync.hlc import parse_hlc
+from sync.model import Applied, Mutation, Record, Result, SetDelta
+from sync.store import ACTIVE_SESSION_STATES
+from sync.times import parse_rfc3339
+
+Key = tuple[str, str]
+#: set deltas kept per (record, device): a device rarely queues more edits of one record
+KEEP_SET_DELTAS = 50
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+class WorkingSet:
+    """A Store (sync/store.py) holding one batch's slice of the database in memory."""
+
+    def __init__(self, device_id: str, user_id: str) -> None:
+        self.device_id = device_id
+        self.user_id = user_id
+        self.records: dict[Key, Record | None] = {}
+        self.snapshots: dict[tuple[str, str, int], dict[str, Any]] = {}
+        self._last_seq = 0
+        self._answers: dict[int, Result] = {}
+        self._deltas: dict[tuple[str, str, str], list[SetDelta]] = {}
+        self._device_users: dict[str, str] = {device_id: user_id}
+        self._sessions_loaded: set[str] = set()
+        self._slots_loaded: set[str] = set()
+        self._derived: dict[Key, dict[str, Any]] = {}
+        self._deltas_dirty: set[tuple[str, str, str]] = set()
+        # what flush() will write
+        self.writes: list[tuple[Record, Applied]] = []
+        self.new_answers: list[Result] = []
+        self._pg = isinstance(engine(), PostgresEngine)
+
+    # ---- loading ---------------------------------------------------------------------------
+    async def load_device(self, seqs: Iterable[int]) -> None:
+        device = UUID(self.device_id)
+        if self._pg:
+            rows = await Device.raw("SELECT last_seq FROM devices WHERE id = {} FOR UPDATE", device)
+        else:
+            rows = await Device.select(Device.last_seq).where(Device.id == device)
+        self._last_seq = int(rows[0]["last_seq"]) if rows else 0
+        wanted = [f"{self.device_id}/{s}" for s in seqs if s <= self._last_seq]
+        if wanted:
+            for row in (
+                await DeviceAnswer.select(DeviceAnswer.seq, DeviceAnswer.result)
+                .where(DeviceAnswer.key.is_in(wanted))
+                .output(load_json=True)
+            ):
+                self._answers[int(row["seq"])] = Result.from_json(row["result"])
+
+    async def load_records(self, keys: Iterable[Key]) -> list[Record]:
+        """Load (and on PostgreSQL lock) records not yet in the working set."""
+        by_collection: dict[str, set[str]] = defaultdict(set)
+        for collection, record_id in keys:
+            if collection in TABLES and (collection, record_id) not in self.records:
+                by_collection[collection].add(record_id)
+        loaded: list[Record] = []
+        for collection in sorted(by_collection):
+            ids = sorted(by_collection[collection])
+            table = TABLES[collection]
+            for record_id in ids:
+                self.records[(collection, record_id)] = None
+            uuids = [UUID(i) for i in ids]
+            query = table.select().where(table._meta.primary_key.is_in(uuids))
+            if self._pg:
+                query = query.lock_rows("UPDATE")
+            for row in await query.output(load_json=True):
+                record = row_to_record(collection, row)
+                self.records[(collection, record.id)] = record
+                self._derived[(collection, record.id)] = {
+                    k: row.get(k) for k in ("community_id", "scope_org_id") if k in row
+                }
+                loaded.append(record)
+        return loaded
+
+    async def load_snapshots(self, wanted: Iterable[tuple[str, str, int]]) -> None:
+        keys = [
+            f"{c}/{r}/{v}" for c, r, v in set(wanted) if v > 0 and (c, r, v) not in self.snapshots
+        ]
+        for chunk in _chunks(keys, 500):
+            rows = (
+                await RecordVersion.select(
+                    RecordVersion.collection,
+                    RecordVersion.record_id,
+                    RecordVersion.version,
+                    RecordVersion.fields,
+                )
+                .where(RecordVersion.key.is_in(chunk))
+                .output(load_json=True)
+            )
+            for row in rows:
+                key = (row["collection"], str(row["record_id"]), int(row["version"]))
+                self.snapshots[key] = row["fields"]
+
+    async def load_set_deltas(self, keys: Iterable[Key]) -> None:
+        wanted = [f"{c}/{r}/{self.device_id}" for c, r in keys]
+        for chunk in _chunks(wanted, 500):
+            for row in (
+                await DeviceSetDeltas.select()
+                .where(DeviceSetDeltas.key.is_in(chunk))
+                .output(load_json=True)
+            ):
+                collection, record_id, device_id = row["key"].split("/")
+                self._deltas[(collection, record_id, device_id)] = [
+                    SetDelta.from_json(d) for d in row["deltas"]
+                ]
+
+    async def load_device_users(self, records: Iterable[Record]) -> None:
+        devices: set[str] = set()
+        for record in records:
+            for clock in record.field_clocks.values():
+                try:
+                    devices.add(parse_hlc(clock).device_id)
+                except ValueError:
+                    continue
+        wanted = []
+        for device in devices - set(self._device_users):
+            try:
+                wanted.append(UUID(device))
+            except ValueError:
+                continue  # "server" and other non-device clocks
+        if wanted:
+            for row in await Device.select(Device.id, Device.user_id).where(
+                Device.id.is_in(wanted)
+            ):
+                self._device_users[str(row["id"])] = str(row["user_id"])
+
+    async def load_psych(self, psychologists: set[str], rooms: set[str]) -> None:
+        """Active sessions of these psychologists and rooms, and the psychologists' open slots,
+        so `find_sessions` and `open_slots` can answer from memory."""
+        from server.records.tables import PsychSession, PsychSlot
+
+        people = [UUID(p) for p in psychologists - self._sessions_loaded]
+        places = [UUID(r) for r in rooms - self._sessions_loaded]
+        if people or places:
+            condition = PsychSession.status.is_in(list(ACTIVE_SESSION_STATES)) & (
+                PsychSession.deleted.eq(False)
+            )
+            who: Any = None
+            if people:
+                who = PsychSession.psychologist_id.is_in(people)
+            if places:
+                where_room = PsychSession.room_id.is_in(places)
+                who = where_room if who is None else (who | where_room)
+            assert who is not None
+            rows = await PsychSession.select().where(condition & who).output(load_json=True)
+            for row in rows:
+                key = ("psych_sessions", str(row["id"]))
+                if key not in self.records:
+                    self.records[key] = row_to_record("psych_sessions", row)
+            self._sessions_loaded |= psychologists | rooms
+        slot_people = [UUID(p) for p in psychologists - self._slots_loaded]
+        if slot_people:
+            rows = (
+                await PsychSlot.select()
+                .where(PsychSlot.psychologist_id.is_in(slot_people), PsychSlot.deleted.eq(False))
+                .output(load_json=True)
+            )
+            for row in rows:
+                key = ("psych_slots", str(row["id"]))
+                if key not in self.records:
+                    self.records[key] = row_to_record("psych_slots", row)
+            self._slots_loaded |= psychologists
+
+    # ---- the Store protocol ----------------------------------------------------------------
+    def get(self, collection: str, record_id: str) -> Record | None:
+        key = (collection, record_id)
+        if key not in self.records:
+            raise LookupError(f"{collection}/{record_id} was not preloaded")
+        record = self.records[key]
+        return None if record is None else record.copy()
+
+    def get_snapshot(self, collection: str, record_id: str, version: int) -> dict[str, Any] | None:
+        snap = self.snapshots.get((collection, record_id, version))
+        if snap is not None:
+            return copy.deepcopy(snap)
+        current = self.records.get((collection, record_id))
+        if current is not None and current.version == version:
+            return copy.deepcopy(current.fields)
+        return None
+
+    def put(self, record: Record, applied: Applied) -> None:
+        self.records[(record.collection, record.id)] = record.copy()
+        self.snapshots[(record.collection, record.id, record.version)] = json.loads(
+            json.dumps(record.fields)
+        )
+        self.writes.append((record.copy(), applied))
+
+    def last_seq(self, device_id: str) -> int:
+        return self._last_seq
+
+    def get_answer(self, device_id: str, seq: int) -> Result | None:
+        return self._answers.get(seq)
+
+    def save_answer(self, device_id: str, result: Result) -> None:
+        self._answers[result.seq] = result
+        self._last_seq = max(self._last_seq, result.seq)
+        self.new_answers.append(result)
+
+    def find_sessions(
+        self,
+        *,
+        psychologist_id: str | None = None,
+        room_id: str | None = None,
+        starts_before: str,
+        ends_after: str,
+    ) -> list[Record]:
+        before, after = parse_rfc3339(starts_before), parse_rfc3339(ends_after)
+        out = []
+        for (collection, _), rec in self.records.items():
+            if collection != "psych_sessions" or rec is None or rec.deleted:
+                continue
+            f = rec.fields
+            if f.get("status") not in ACTIVE_SESSION_STATES:
+                continue
+            if psychologist_id is not None and f.get("psychologist_id") != psychologist_id:
+                continue
+            if room_id is not None and f.get("room_id") != room_id:
+                continue
+            start, end = parse_rfc3339(f.get("starts_at")), parse_rfc3339(f.get("ends_at"))
+            if start is None or end is None or before is None or after is None:
+                continue
+            if start < before and end > after:
+                out.append(rec.copy())
+        return sorted(out, key=lambda r: (r.fields["starts_at"], r.id))
+
+    def open_slots(self, psychologist_id: str, after: str) -> list[Record]:
+        moment = parse_rfc3339(after)
+        out = []
+        for (collection, _), rec in self.records.items():
+            if collection != "psych_slots" or rec is None or rec.deleted:
+                continue
+            f = rec.fields
+            if f.get("status") != "open" or f.get("psychologist_id") != psychologist_id:
+                continue
+            start = parse_rfc3339(f.get("starts_at"))
+            if start is None or moment is None or parse_rfc3339(f.get("ends_at")) is None:
+                continue
+            if start > moment:
+                out.append(rec.copy())
+        return sorted(out, key=lambda r: (r.fields["starts_at"], r.id))
+
+    def set_deltas(self, collection: str, record_id: str, device_id: str) -> list[SetDelta]:
+        return list(self._deltas.get((collection, record_id, device_id), ()))
+
+    def save_set_delta(
+        self, collection: str, record_id: str, device_id: str, delta: SetDelta
+    ) -> None:
+        key = (collection, record_id, device_id)
+        self._deltas.setdefault(key, []).append(delta)
+        self._deltas_dirty.add(key)
+
+    def device_user(self, device_id: str) -> str | None:
+        return self._device_users.get(device_id)
+
+    # ---- derived scope columns ---------------------------------------------------------------
+    def derived_columns(self, record: Record) -> dict[str, Any]:
+        """Server-only columns: a visit's community (its dispute's), a conflict's scope."""
+        if record.collection == "visits":
+            dispute = self.records.get(("disputes", str(record.fields.get("dispute_id"))))
+            if dispute is not None:
+                return {"community_id": dispute.fields.get("community_id")}
+            return dict(self._derived.get(("visits", record.id), {"community_id": None}))
+        if record.collection == "conflicts":
+            target = self.records.get(
+                (str(record.fields.get("target_collection")), str(record.fields.get("target_id")))
+            )
+            if target is not None:
+                scope = self.scope_of(target)
+                return {"scope_org_id": scope}
+            return dict(self._derived.get(("conflicts", record.id), {"scope_org_id": None}))
+        return {}
+
+    def scope_of(self, record: Record) -> str | None:
+        """The org unit that scopes a record (for permissions and the feed)."""
+        as_dict = {**record.fields, **self.derived_columns(record)}
+        scope, _ = record_scope(record.collection, as_dict)
+        return scope
+
+    # ---- writing ---------------------------------------------------------------------------
+    async def flush(self, now: datetime | None = None) -> None:
+        """Write everything the engine did, in bulk.  Call inside the write transaction."""
+        now = now or datetime.now(UTC)
+        latest: dict[Key, tuple[Record, Applied, bool]] = {}
+        versions: list[RecordVersion] = []
+        audit: list[AuditEntry] = []
+        for record, applied in self.writes:
+            key = (record.collection, record.id)
+            existed_before = (key in latest and latest[key][2]) or applied.before is not None
+            latest[key] = (record, applied, existed_before)
+            actor = applied.actor
+            versions.append(
+                RecordVersion(
+                    key=f"{record.collection}/{record.id}/{record.version}",
+                    collection=record.collection,
+                    record_id=UUID(record.id),
+                    version=record.version,
+                    fields=_json(record.fields),
+                    discarded=_json(applied.discarded) if applied.discarded else None,
+                    hlc=max(record.field_clocks.values(), default=None),
+                    user_id=UUID(actor.user_id) if actor else None,
+                    device_id=UUID(actor.device_id) if actor else None,
+                    mutation_id=UUID(applied.mutation_id) if applied.mutation_id else None,
+                    at=now,
+                )
+            )
+            for name, (old, new) in applied.changes.items():
+                audit.append(
+                    AuditEntry(
+                        at=now,
+                        user_id=UUID(actor.user_id) if actor else None,
+                        device_id=UUID(actor.device_id) if actor else None,
+                        collection=record.collection,
+                        record_id=UUID(record.id),
+                        version=record.version,
+                        field=name,
+                        old=_json(old),
+                        new=_json(new),
+                        mutation_id=UUID(applied.mutation_id) if applied.mutation_id else None,
+                    )
+                )
+            for name, value in applied.discarded.items():
+                audit.append(
+                    AuditEntry(
+                        at=now,
+                        user_id=UUID(actor.user_id) if actor else None,
+                        device_id=UUID(actor.device_id) if actor else None,
+                        collection=record.collection,
+                        record_id=UUID(record.id),
+                        version=record.version,
+                        field=f"{name}#discarded",
+                        old=None,
+                        new=_json(value),
+                        mutation_id=UUID(applied.mutation_id) if applied.mutation_id else None,
+                    )
+                )
+        await self._write_records(latest)
+        if versions:
+            await RecordVersion.insert(*versions).on_conflict(action="DO NOTHING")
+        if audit:
+            await AuditEntry.insert(*audit)
+        await self._write_answers(now)
+        await self._write_set_deltas()
+        feed = []
+        for (collection, _), (record, _, _) in latest.items():
+            as_dict = {**record.fields, **self.derived_columns(record)}
+            scope, owner = record_scope(collection, as_dict)
+            feed.append(
+                FeedItem(
+                    collection,
+                    UUID(record.id),
+                    record.version,
+                    record.deleted,
+                    UUID(scope) if scope else None,
+                    UUID(owner) if owner else None,
+                )
+            )
+        await publish(feed)
+
+    async def _write_records(self, latest: dict[Key, tuple[Record, Applied, bool]]) -> None:
+        inserts: dict[str, list[Any]] = defaultdict(list)
+        updates: dict[str, list[Any]] = defaultdict(list)
+        for (collection, _), (record, _, existed) in latest.items():
+            table = TABLES[collection]
+            row = table(**record_to_row(record, self.derived_columns(record)))
+            (updates if existed else inserts)[collection].append(row)
+        for collection, rows in inserts.items():
+            await TABLES[collection].insert(*rows)
+        for collection, rows in updates.items():
+            table = TABLES[collection]
+            columns = [c for c in table._meta.columns if c._meta.name != "id"]
+            await table.insert(*rows).on_conflict(
+                target=table._meta.primary_key, action="DO UPDATE", values=columns
+            )
+
+    async def _write_answers(self, now: datetime) -> None:
+        if not self.new_answers:
+            return
+        await DeviceAnswer.insert(
+            *[
+                DeviceAnswer(
+                    key=f"{self.device_id}/{r.seq}",
+                    device_id=UUID(self.device_id),
+                    seq=r.seq,
+                    mutation_id=UUID(r.id),
+                    result=_json(r.to_json()),
+                    at=now,
+                )
+                for r in self.new_answers
+            ]
+        )
+        await Device.update({Device.last_seq: self._last_seq, Device.last_seen_at: now}).where(
+            Device.id == UUID(self.device_id)
+        )
+
+    async def _write_set_deltas(self) -> None:
+        if not self._deltas_dirty:
+            return
+        rows = [
+            DeviceSetDeltas(
+                key="/".join(key),
+                deltas=_json([d.to_json() for d in self._deltas[key][-KEEP_SET_DELTAS:]]),
+            )
+            for key in sorted(self._deltas_dirty)
+        ]
+        await DeviceSetDeltas.insert(*rows).on_conflict(
+            target=DeviceSetDeltas.key, action="DO UPDATE", values=[DeviceSetDeltas.deltas]
+        )
+
+
+def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def mutation_keys(mutations: Iterable[Mutation]) -> set[Key]:
+    return {(m.collection, m.record_id) for m in mutations}

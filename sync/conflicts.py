@@ -1,0 +1,200 @@
+"""Conflict records: opening them, and resolving them by a person's upsert.
+
+A conflict is an ordinary synced record (collection ``conflicts``) so that it reaches every
+device involved through the normal pull, and a resolution is an ordinary push.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .context import Ctx, Plan, bump, conflict_id, set_field
+from .model import DELETED_KEY, Applied, Record, reject
+from .policies import merge_set, same
+from .schema import COLLECTIONS
+from .validate import collection_for, validate_fields, validate_value
+
+DELETE_KINDS = ("delete_vs_edit", "edit_vs_delete")
+
+
+def open_conflict(
+    ctx: Ctx,
+    target: Record,
+    field_name: str | None,
+    kind: str,
+    *,
+    base: Any,
+    theirs: Any,
+    yours: Any,
+    theirs_by: str | None,
+) -> tuple[Record, Applied]:
+    """A new conflict record (version 1) and its write."""
+    fields: dict[str, Any] = {
+        "target_collection": target.collection,
+        "target_id": target.id,
+        "field": field_name,
+        "kind": kind,
+        "base": base,
+        "theirs": theirs,
+        "yours": yours,
+        "theirs_by": theirs_by,
+        "yours_by": ctx.actor.user_id,
+        "status": "open",
+        "resolution": None,
+        "resolved_by": None,
+    }
+    record = Record(
+        "conflicts",
+        conflict_id(ctx.mutation.id, field_name),
+        version=1,
+        fields=fields,
+        field_versions={name: 1 for name in fields},
+        field_clocks={name: ctx.hlc for name in fields},
+        created_at=ctx.now,
+        updated_at=ctx.now,
+        created_by=ctx.actor.user_id,
+    )
+    changes = {name: (None, value) for name, value in fields.items()}
+    applied = Applied("conflicts", record.id, None, record, changes, ctx.mutation.id, ctx.actor)
+    return record, applied
+
+
+def _validate_resolution(conflict: Record, value: Any) -> None:
+    kind = conflict.fields.get("kind")
+    if kind in DELETE_KINDS:
+        if not isinstance(value, bool):
+            raise reject(
+                "validation",
+                "a delete conflict is resolved with true (deleted) or false (kept)",
+                field="resolution",
+                problem="must be true or false",
+                type="boolean",
+            )
+        return
+    collection, name = conflict.fields.get("target_collection"), conflict.fields.get("field")
+    coll = COLLECTIONS.get(str(collection))
+    if coll is None or name not in coll.fields:
+        return  # a conflict on a field a newer schema dropped: keep the value as it is
+    try:
+        validate_value(coll.name, str(name), value)
+    except Exception as exc:  # re-label: the client edited `resolution`, not the target field
+        error = getattr(exc, "error", None)
+        if error is None:
+            raise
+        raise reject(
+            "validation",
+            error.message,
+            field="resolution",
+            target_field=name,
+            problem=error.details.get("problem"),
+        ) from exc
+
+
+def _target_write(ctx: Ctx, conflict: Record, target: Record, value: Any) -> Record | None:
+    """The target as the resolution leaves it, or None when it changes nothing."""
+    kind = conflict.fields.get("kind")
+    out = bump(target, ctx.now)
+    changed = False
+    if kind in DELETE_KINDS:
+        if value is True and not target.deleted:
+            out.deleted = True
+            changed = True
+        elif value is False and target.deleted:
+            out.deleted = False
+            changed = True
+        if changed:
+            out.field_versions[DELETED_KEY] = out.version
+            out.field_clocks[DELETED_KEY] = ctx.hlc
+        yours = conflict.fields.get("yours")
+        if kind == "edit_vs_delete" and value is False and isinstance(yours, dict):
+            changed |= _reapply_edit(ctx, conflict, out, yours)
+    else:
+        name = str(conflict.fields.get("field"))
+        if not same(target.fields.get(name), value):
+            set_field(out, name, value, ctx.hlc)
+            changed = True
+    return out if changed else None
+
+
+def _reapply_edit(ctx: Ctx, conflict: Record, out: Record, yours: dict[str, Any]) -> bool:
+    """Undeleting after an edit_vs_delete also applies the edit that was held back."""
+    coll = COLLECTIONS[out.collection]
+    base = conflict.fields.get("base")
+    changed = False
+    for name, value in sorted(yours.items()):
+        f = coll.fields.get(name)
+        if f is None or f.policy in ("server", "immutable"):
+            continue
+        if f.policy == "set" and isinstance(value, list):
+            base_value = base.get(name) if isinstance(base, dict) else None
+            value = merge_set(base_value, out.fields.get(name), value)
+        if not same(out.fields.get(name), value):
+            set_field(out, name, value, ctx.hlc)
+            changed = True
+    return changed
+
+
+def plan_resolution(ctx: Ctx, conflict: Record) -> Plan:
+    """An upsert on an existing conflict: ``{"status": "resolved", "resolution": value}``."""
+    m = ctx.mutation
+    coll = COLLECTIONS["conflicts"]
+    validate_fields(coll, m.fields, conflict)
+    if conflict.fields.get("status") == "resolved":
+        raise reject(
+            "invalid_transition",
+            "this conflict is already resolved",
+            field="status",
+            **{"from": "resolved", "to": m.fields.get("status", "resolved")},
+        )
+    if m.fields.get("status") != "resolved" or "resolution" not in m.fields:
+        raise reject(
+            "validation",
+            'resolve a conflict with status "resolved" and a resolution',
+            field="resolution",
+            problem="is required",
+        )
+    value = m.fields["resolution"]
+    _validate_resolution(conflict, value)
+    ctx.ask_gate("conflicts", conflict, dict(m.fields), m.op)
+
+    plan = Plan("applied", None)
+    target_coll = str(conflict.fields.get("target_collection"))
+    target_id = str(conflict.fields.get("target_id"))
+    target = ctx.store.get(target_coll, target_id) if target_coll in COLLECTIONS else None
+    if target is not None:
+        collection_for(target_coll, writing=False)
+        kind = conflict.fields.get("kind")
+        if kind in DELETE_KINDS:
+            op = "delete" if value is True else "upsert"
+            yours = conflict.fields.get("yours")
+            proposed = dict(yours) if value is False and isinstance(yours, dict) else {}
+        else:
+            op, proposed = "upsert", {str(conflict.fields.get("field")): value}
+        ctx.ask_gate(target_coll, target, proposed, op)
+        after = _target_write(ctx, conflict, target, value)
+        if after is not None:
+            changes = {
+                k: (target.fields.get(k), after.fields.get(k))
+                for k in after.fields
+                if not same(target.fields.get(k), after.fields.get(k))
+            }
+            if after.deleted != target.deleted:
+                changes[DELETED_KEY] = (target.deleted, after.deleted)
+            plan.writes.append(
+                (after, Applied(target_coll, target_id, target, after, changes, m.id, ctx.actor))
+            )
+
+    resolved = bump(conflict, ctx.now)
+    set_field(resolved, "status", "resolved", ctx.hlc)
+    set_field(resolved, "resolution", value, ctx.hlc)
+    set_field(resolved, "resolved_by", ctx.actor.user_id, ctx.hlc)
+    changes = {
+        "status": ("open", "resolved"),
+        "resolution": (conflict.fields.get("resolution"), value),
+        "resolved_by": (conflict.fields.get("resolved_by"), ctx.actor.user_id),
+    }
+    plan.writes.append(
+        (resolved, Applied("conflicts", conflict.id, conflict, resolved, changes, m.id, ctx.actor))
+    )
+    plan.record_version = resolved.version
+    return plan
