@@ -78,9 +78,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
 def create_embedded_app() -> Litestar:
     """`doorstep run`: the same app, plus the local deliverer and deadline checker in-process,
     so notifications flow without Redis (the database is the durable queue)."""
-    from server.embedded import embedded_jobs
+    from server.embedded import configure_embedded_jobs
 
+    jobs = configure_embedded_jobs()
     app = create_app()
-    app.on_startup.append(embedded_jobs.start)
-    app.on_shutdown.insert(0, embedded_jobs.stop)
+    app.on_startup.append(jobs.start)
+    app.on_shutdown.insert(0, jobs.stop)
     return app

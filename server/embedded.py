@@ -51,3 +51,18 @@ class EmbeddedJobs:
 
 
 embedded_jobs = EmbeddedJobs()
+
+
+def configure_embedded_jobs() -> EmbeddedJobs:
+    """What `doorstep worker` and `doorstep beat` do in production, inside `doorstep run`."""
+    from server.events.jobs import run_all
+    from server.notify.local import start_local_deliverer, stop_local_deliverer
+
+    async def scheduled() -> None:
+        await run_all()
+
+    if not embedded_jobs.jobs:
+        embedded_jobs.starters.append(start_local_deliverer)
+        embedded_jobs.stoppers.append(stop_local_deliverer)
+        embedded_jobs.every("scheduled-jobs", 60, scheduled)
+    return embedded_jobs

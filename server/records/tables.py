@@ -102,6 +102,9 @@ class PsychSession(SyncedColumns, Table, tablename="psych_sessions"):
     status = _enum()
     notes = _text()
     risk_level = _enum()
+    #: server-only: when the 24 h and 1 h reminders went out (never synced)
+    reminded_24h_at = _when()
+    reminded_1h_at = _when()
 
 
 class DispatchOrder(SyncedColumns, Table, tablename="dispatch_orders"):
@@ -115,10 +118,12 @@ class DispatchOrder(SyncedColumns, Table, tablename="dispatch_orders"):
     status = _enum()
     arrival = _json()
     resolution_note = _text()
-    overdue = Boolean(default=False)
+    overdue = Boolean(null=True, default=False)
     escalation_level = _enum()
     community_rating = Integer(null=True, default=None)
     department_rating = Integer(null=True, default=None)
+    #: server-only: when the deadline checker first found it overdue (drives escalation)
+    overdue_since = _when()
 
 
 class GradedWarning(SyncedColumns, Table, tablename="warnings"):
@@ -129,6 +134,8 @@ class GradedWarning(SyncedColumns, Table, tablename="warnings"):
     org_unit_id = _ref(index=True)
     message = _text()
     acknowledged_by = _json()
+    #: server-only: when an unacknowledged red warning was sent again one level up
+    resent_at = _when()
 
 
 class Notification(SyncedColumns, Table, tablename="notifications"):

@@ -1,0 +1,1 @@
+"""Domain events: warnings, notices and the scheduled jobs (deadlines, reminders)."""

@@ -1,0 +1,201 @@
+"""The commands people and docker-compose run, as real processes.
+
+- The README's quick-start run command (`doorstep run`) in an empty directory: it migrates,
+  loads the demo data, answers /health/ready, and gw.a1 can log in.
+- Every `doorstep` command in docker-compose.yml (server, worker, beat) runs as a plain process
+  against the local PostgreSQL and Redis, so the compose file cannot silently rot.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+
+from tests.conftest import PG_SERVER_URL, REDIS_URL, _admin_pg
+
+ROOT = Path(__file__).resolve().parents[2]
+DOORSTEP = str(Path(sys.executable).with_name("doorstep"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"process exited with {proc.returncode}")
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise AssertionError(f"{url} not ready after {timeout}s")
+
+
+def stop(proc: subprocess.Popen[bytes]) -> str:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
+    return out
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DOORSTEP_")}
+    env.update(extra)
+    return env
+
+
+def test_quick_start_run_command_serves_the_demo(tmp_path: Path) -> None:
+    port = free_port()
+    proc = subprocess.Popen(
+        [DOORSTEP, "run", "--port", str(port)],
+        cwd=tmp_path,
+        env=clean_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_ready(f"http://127.0.0.1:{port}/health/ready", proc, timeout=90)
+        login = httpx.post(
+            f"http://127.0.0.1:{port}/api/auth/login",
+            json={"username": "gw.a1", "password": "doorstep-demo", "device_name": "quick start"},
+            timeout=10,
+        )
+        assert login.status_code == 200, login.text
+        assert login.json()["user"]["role"] == "grid_worker"
+    finally:
+        output = stop(proc)
+    assert f"http://127.0.0.1:{port}/" in output
+    assert "gw.a1" in output and "doorstep-demo" in output
+    assert (tmp_path / "var" / "doorstep.sqlite3").exists()  # the default data directory
+
+
+def compose_commands() -> dict[str, list[str]]:
+    spec = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    return {
+        name: list(service["command"])
+        for name, service in spec["services"].items()
+        if isinstance(service.get("command"), list) and service["command"][0] == "doorstep"
+    }
+
+
+def test_compose_runs_doorstep_commands_for_every_app_service() -> None:
+    assert set(compose_commands()) == {"server", "worker", "beat"}
+
+
+@pytest.fixture
+def production_env(tmp_path: Path) -> Iterator[dict[str, str]]:
+    from server.cli import generate_vapid_keys
+
+    name = f"doorstep_compose_{uuid.uuid4().hex[:8]}"
+    _admin_pg(f'CREATE DATABASE "{name}"')
+    env = clean_env(
+        DOORSTEP_DATABASE_URL=f"{PG_SERVER_URL}/{name}",
+        DOORSTEP_REDIS_URL=REDIS_URL.rstrip("/") + "/7",
+        DOORSTEP_DATA_DIR=str(tmp_path),
+        DOORSTEP_SECRET_KEY="compose-test-secret-" + "y" * 30,
+        DOORSTEP_VAPID_PRIVATE_KEY=generate_vapid_keys()[0],
+        DOORSTEP_VAPID_SUBJECT="mailto:ci@doorstep.invalid",
+        DOORSTEP_PUBLIC_URL="http://127.0.0.1",
+    )
+    yield env
+    _admin_pg(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _with_port(command: list[str], port: int) -> list[str]:
+    args = [DOORSTEP, *command[1:]]
+    if "--port" in args:
+        args[args.index("--port") + 1] = str(port)
+    if "--host" in args:
+        args[args.index("--host") + 1] = "127.0.0.1"
+    return args
+
+
+def test_compose_commands_run_against_local_postgres_and_redis(
+    production_env: dict[str, str], tmp_path: Path
+) -> None:
+    commands = compose_commands()
+    port = free_port()
+    procs: dict[str, subprocess.Popen[bytes]] = {}
+    try:
+        procs["server"] = subprocess.Popen(
+            _with_port(commands["server"], port),
+            cwd=tmp_path,
+            env=production_env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        wait_ready(f"http://127.0.0.1:{port}/health/ready", procs["server"], timeout=90)
+        ready = httpx.get(f"http://127.0.0.1:{port}/health/ready", timeout=5).json()
+        assert ready["checks"] == {"database": "ok", "queue": "ok"}
+        subprocess.run(
+            [DOORSTEP, "seed", "--demo"], env=production_env, check=True, capture_output=True
+        )
+        login = httpx.post(
+            f"http://127.0.0.1:{port}/api/auth/login",
+            json={"username": "admin.a", "password": "doorstep-demo"},
+            timeout=10,
+        )
+        assert login.status_code == 200, login.text
+
+        for name in ("worker", "beat"):
+            procs[name] = subprocess.Popen(
+                _with_port(commands[name], port),
+                cwd=tmp_path,
+                env=production_env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+            )
+        assert _worker_answers_ping(production_env), "the worker never answered a ping"
+        time.sleep(2)
+        assert procs["beat"].poll() is None, "beat exited"
+    finally:
+        outputs = {name: stop(proc) for name, proc in procs.items()}
+    assert "Traceback" not in outputs.get("beat", ""), outputs.get("beat")
+
+
+def test_production_processes_refuse_to_start_without_secrets(tmp_path: Path) -> None:
+    env = clean_env(DOORSTEP_DATA_DIR=str(tmp_path))
+    for command in (["serve"], ["worker"], ["beat"]):
+        result = subprocess.run(
+            [DOORSTEP, *command], env=env, capture_output=True, timeout=60, cwd=tmp_path
+        )
+        assert result.returncode != 0
+        assert b"DOORSTEP_SECRET_KEY" in result.stderr
+
+
+def _worker_answers_ping(env: dict[str, str], timeout: float = 60) -> bool:
+    code = (
+        "from server.worker import app\n"
+        "import sys\n"
+        "replies = app.control.ping(timeout=2)\n"
+        "sys.exit(0 if replies else 1)\n"
+    )
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True)
+        if result.returncode == 0:
+            return True
+        time.sleep(1)
+    return False
