@@ -130,7 +130,7 @@ def test_cli_refuses_a_bad_file_and_changes_nothing(tmp_path: Path) -> None:
 def test_vapid_keys_prints_a_usable_pair() -> None:
     result = subprocess.run([DOORSTEP, "vapid-keys"], capture_output=True, text=True, check=True)
     line = next(
-        l for l in result.stdout.splitlines() if l.startswith("DOORSTEP_VAPID_PRIVATE_KEY=")
+        row for row in result.stdout.splitlines() if row.startswith("DOORSTEP_VAPID_PRIVATE_KEY=")
     )
     from py_vapid import Vapid
 
