@@ -1,0 +1,124 @@
+/**
+ * Boot: resume the stored session straight from IndexedDB (no network needed), or show the
+ * login; then start the sync scheduler and the service worker.
+ */
+import "./ui/style.css";
+import { clear, h } from "./ui/dom";
+import { lang, setLang, t } from "./ui/i18n";
+import { mountShell, showUpdateBanner } from "./ui/app";
+import { loginView } from "./ui/screens/login";
+import { registerDisputeRoutes } from "./ui/screens/disputes";
+import { registerOrderRoutes } from "./ui/screens/orders";
+import { registerConsultationRoutes } from "./ui/screens/consultations";
+import { registerPsychRoutes } from "./ui/screens/psych";
+import { registerInboxRoutes } from "./ui/screens/inbox";
+import { registerConflictRoutes } from "./ui/screens/conflicts";
+import { registerOutboxRoutes } from "./ui/screens/outbox";
+import { registerSettingsRoutes } from "./ui/screens/settings";
+import { registerHomeRoutes } from "./ui/screens/home";
+import { currentSession, wipeLocal } from "./api/auth";
+import { refreshPushSubscription } from "./api/push";
+import { loadCachedSchema, refreshSchema } from "./sync/engine";
+import { requestSync, setLoginRequiredHandler, setRevokedHandler, startSyncScheduler } from "./sync/scheduler";
+import { setAfterEditHook } from "./sync/view";
+import { onBroadcast } from "./sync/events";
+import { pendingCount } from "./storage/outbox";
+import { requestPersistence } from "./storage/db";
+import type { User } from "./types";
+
+const root = document.getElementById("app")!;
+
+registerHomeRoutes();
+registerDisputeRoutes();
+registerOrderRoutes();
+registerConsultationRoutes();
+registerPsychRoutes();
+registerInboxRoutes();
+registerConflictRoutes();
+registerOutboxRoutes();
+registerSettingsRoutes();
+
+let loginVisible = false;
+function showLogin(notice?: string): void {
+  loginVisible = true;
+  clear(root);
+  root.appendChild(loginView((u) => void start(u), notice));
+}
+
+/** A revoked device: tell the person what is lost, then wipe. */
+async function onRevoked(): Promise<void> {
+  const unsent = await pendingCount();
+  clear(root);
+  root.appendChild(h("div", { class: "login-wrap" }, h("div", { class: "card stack" },
+    h("p", { class: "error" }, t("revoked")),
+    unsent ? h("p", null, t("logout_unsent", { n: unsent }).split("。")[0]) : null,
+    h("button", { type: "button", onclick: async () => { await wipeLocal(); showLogin(); } }, t("login")))));
+  if (!unsent) {
+    await wipeLocal();
+    showLogin(t("revoked"));
+  }
+}
+
+let started = false;
+async function start(user: User): Promise<void> {
+  loginVisible = false;
+  await mountShell(root, user);
+  if (started) {
+    requestSync("start");
+    return;
+  }
+  started = true;
+  setAfterEditHook(() => requestSync("edit"));
+  setRevokedHandler(() => void onRevoked());
+  // Background retries must not wipe what the person is typing into the login form.
+  setLoginRequiredHandler(() => loginVisible || showLogin(t("session_expired")));
+  startSyncScheduler();
+  void requestPersistence();
+  void refreshSchema();
+  void refreshPushSubscription().catch(() => undefined);
+}
+
+function registerServiceWorker(): void {
+  if (!("serviceWorker" in navigator) || !import.meta.env.PROD) return;
+  let accepted = false;
+  navigator.serviceWorker.addEventListener("controllerchange", () => {
+    // Only reload when the person asked for the new version (first install also changes controller).
+    if (accepted) location.reload();
+  });
+  navigator.serviceWorker.addEventListener("message", (ev: MessageEvent) => {
+    if (ev.data?.type === "navigate" && typeof ev.data.url === "string") {
+      const hash = ev.data.url.slice(ev.data.url.indexOf("#"));
+      if (hash.startsWith("#")) location.hash = hash;
+    }
+  });
+  void navigator.serviceWorker.register("/sw.js", { updateViaCache: "none" }).then((reg) => {
+    const prompt = () => {
+      if (reg.waiting && navigator.serviceWorker.controller) {
+        showUpdateBanner(() => {
+          accepted = true;
+          reg.waiting?.postMessage({ type: "skip-waiting" });
+        });
+      }
+    };
+    prompt();
+    reg.addEventListener("updatefound", () => {
+      const w = reg.installing;
+      w?.addEventListener("statechange", () => w.state === "installed" && prompt());
+    });
+    setInterval(() => void reg.update().catch(() => undefined), 30 * 60_000);
+  });
+}
+
+async function boot(): Promise<void> {
+  setLang(lang());
+  registerServiceWorker();
+  onBroadcast((m) => {
+    if (m.type === "wiped") showLogin();
+  });
+  await loadCachedSchema();
+  const session = await currentSession();
+  if (session) await start(session.user);
+  else showLogin();
+}
+
+void boot();

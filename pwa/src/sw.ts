@@ -1,0 +1,152 @@
+/// <reference lib="webworker" />
+/**
+ * The service worker: precaches the app shell so the app cold-starts offline, shows push
+ * notifications, opens the right screen on a click, keeps the push subscription alive and runs
+ * the sync cycle for Background Sync. It never caches /api responses.
+ *
+ * A new build is a new worker that waits until the page asks it to take over (the user accepts
+ * "new version, reload"), so nobody is switched mid-edit nor kept on an old version forever.
+ */
+import { request } from "./api/client";
+import { base64UrlToBytes, vapidPublicKey } from "./api/vapid";
+import { runSyncCycle } from "./sync/engine";
+import { withLock } from "./sync/locks";
+
+declare const self: ServiceWorkerGlobalScope;
+
+const VERSION = "__BUILD_VERSION__";
+// Replaced at build time by vite.sw.config.ts with the built files.
+const PRECACHE = "__PRECACHE_URLS__" as unknown as string[];
+const CACHE = `doorstep-shell-${VERSION}`;
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(caches.open(CACHE).then((c) => c.addAll(Array.isArray(PRECACHE) ? PRECACHE : ["/"])));
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(
+    (async () => {
+      for (const key of await caches.keys()) {
+        if (key.startsWith("doorstep-shell-") && key !== CACHE) await caches.delete(key);
+      }
+      await self.clients.claim();
+    })(),
+  );
+});
+
+self.addEventListener("message", (event) => {
+  if (event.data?.type === "skip-waiting") void self.skipWaiting();
+  if (event.data?.type === "version") event.source?.postMessage({ type: "version", version: VERSION });
+});
+
+self.addEventListener("fetch", (event) => {
+  const req = event.request;
+  if (req.method !== "GET") return;
+  const url = new URL(req.url);
+  if (url.origin !== self.location.origin) return;
+  // The API and health checks always go to the network: stale data must come from IndexedDB,
+  // where the sync engine knows what it is, never from an HTTP cache.
+  if (url.pathname.startsWith("/api/") || url.pathname.startsWith("/health") || url.pathname === "/schema") return;
+  if (req.mode === "navigate") {
+    // Every client route is the same shell (hash routes, and paths the server falls back on).
+    event.respondWith(
+      (async () => (await caches.match("/", { cacheName: CACHE })) ?? fetch(req))(),
+    );
+    return;
+  }
+  event.respondWith(
+    (async () => (await caches.match(req, { cacheName: CACHE, ignoreSearch: true })) ?? fetch(req))(),
+  );
+});
+
+interface PushPayload {
+  type?: string;
+  title?: string;
+  body?: string;
+  url?: string;
+  id?: string;
+}
+
+async function askClientsToSync(): Promise<boolean> {
+  const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+  for (const w of windows) w.postMessage({ type: "sync-request" });
+  return windows.length > 0;
+}
+
+async function syncHere(): Promise<void> {
+  try {
+    await withLock("doorstep-sync", runSyncCycle);
+  } catch {
+    /* offline or logged out: the app syncs when opened */
+  }
+}
+
+self.addEventListener("push", (event) => {
+  let payload: PushPayload = {};
+  try {
+    payload = (event.data?.json() as PushPayload) ?? {};
+  } catch {
+    payload = { body: event.data?.text() };
+  }
+  // Always show a notification (browsers penalise silent pushes); the payload holds no personal
+  // data, the details come with the pull that follows.
+  const shown = self.registration.showNotification(payload.title || "家门口", {
+    body: payload.body || "有新的消息",
+    icon: "/icon-192.png",
+    badge: "/icon-192.png",
+    tag: payload.id || payload.type || "doorstep",
+    data: { url: payload.url || "/#/inbox", id: payload.id, type: payload.type },
+  });
+  event.waitUntil(
+    Promise.all([shown, askClientsToSync().then((any) => (any ? undefined : syncHere()))]),
+  );
+});
+
+/** Push payload urls may be "/#/orders/<id>", "#/orders/<id>" or "/orders/<id>": all become hash routes. */
+function appUrl(url: string | undefined): string {
+  const raw = url || "/#/inbox";
+  const u = new URL(raw, self.location.origin);
+  if (u.origin !== self.location.origin) return "/#/inbox";
+  if (u.hash) return `/${u.hash}`;
+  return `/#${u.pathname}${u.search}`;
+}
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const target = appUrl((event.notification.data as { url?: string } | null)?.url);
+  event.waitUntil(
+    (async () => {
+      const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+      const w = windows.find((c) => c.visibilityState === "visible") ?? windows[0];
+      if (w) {
+        // Navigate first: focusing may be refused (no user activation), the screen change must not.
+        w.postMessage({ type: "navigate", url: target });
+        await w.focus().catch(() => undefined);
+        return;
+      }
+      await self.clients.openWindow(target);
+    })(),
+  );
+});
+
+self.addEventListener("pushsubscriptionchange", (event) => {
+  const ev = event as ExtendableEvent & { oldSubscription?: PushSubscription | null };
+  ev.waitUntil(
+    (async () => {
+      try {
+        const key =
+          ev.oldSubscription?.options.applicationServerKey ??
+          base64UrlToBytes(await vapidPublicKey());
+        const sub = await self.registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key });
+        await request("/api/push/subscriptions", { method: "POST", json: sub.toJSON() });
+      } catch {
+        /* the app re-subscribes at its next start */
+      }
+    })(),
+  );
+});
+
+self.addEventListener("sync", (event) => {
+  const ev = event as ExtendableEvent & { tag?: string };
+  if (ev.tag === "doorstep-sync") ev.waitUntil(syncHere());
+});

@@ -1,0 +1,50 @@
+/** Language, push notifications, storage, logout. */
+import { h, toast } from "../dom";
+import { t, setLang, lang, enumLabel } from "../i18n";
+import { route, type Ctx, type Screen } from "../app";
+import { isSubscribed, pushSupported, subscribePush, unsubscribePush } from "../../api/push";
+import { logout } from "../../api/auth";
+import { pendingCount } from "../../storage/outbox";
+import { unitName } from "../directory";
+import { dl, section } from "../widgets";
+
+async function settingsScreen(ctx: Ctx): Promise<Screen> {
+  const subscribed = await isSubscribed();
+  const persisted = (await navigator.storage?.persisted?.()) ?? false;
+  const pushButton = pushSupported()
+    ? h("button", { type: "button", id: "push-toggle", onclick: async (ev: Event) => {
+        (ev.currentTarget as HTMLButtonElement).disabled = true;
+        try {
+          if (subscribed) await unsubscribePush();
+          else await subscribePush();
+          toast(subscribed ? t("push_off") : t("push_enabled"));
+        } catch (e) {
+          toast((e as Error).message === "denied" ? t("push_denied") : String((e as Error).message), "error");
+        }
+        location.hash = "#/settings";
+        window.dispatchEvent(new HashChangeEvent("hashchange"));
+      } }, subscribed ? t("push_off") : t("push_on"))
+    : h("p", { class: "muted" }, t("push_unsupported"));
+  const node = h("div", { class: "stack" },
+    section(t("account"), dl([
+      [t("username"), ctx.user.username],
+      ["", `${ctx.user.display_name} · ${enumLabel("users", "role", ctx.user.role)} · ${unitName(ctx.user.org_unit_id)}`],
+      ["", persisted ? t("storage_persisted") : ""],
+    ])),
+    section(t("language"), h("div", { class: "actions" },
+      h("button", { type: "button", class: lang() === "zh" ? "" : "secondary", onclick: () => { setLang("zh"); location.reload(); } }, "中文"),
+      h("button", { type: "button", class: lang() === "en" ? "" : "secondary", onclick: () => { setLang("en"); location.reload(); } }, "English"))),
+    section(t("push"), subscribed ? h("p", null, t("push_enabled")) : null, pushButton),
+    section(t("logout"), h("button", { type: "button", class: "danger", id: "logout", onclick: async () => {
+      const n = await pendingCount();
+      if (n > 0 && !confirm(t("logout_unsent", { n }))) return;
+      await logout();
+      location.hash = "#/";
+      location.reload();
+    } }, t("logout"))));
+  return { title: t("settings"), node };
+}
+
+export function registerSettingsRoutes(): void {
+  route("/settings", settingsScreen);
+}
