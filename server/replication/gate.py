@@ -4,6 +4,7 @@ supplying what a record alone does not say (a visit's community is its dispute's
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from server import permissions
 from server.accounts.principal import Principal
@@ -19,6 +20,17 @@ def as_permission_record(ws: WorkingSet, record: Record) -> dict[str, Any]:
         "created_by": record.created_by,
         **{k: (str(v) if v is not None else None) for k, v in ws.derived_columns(record).items()},
     }
+
+
+#: collections whose records belong to one community, named at creation
+COMMUNITY_SCOPED = frozenset({"disputes", "consultations", "dispatch_orders"})
+
+
+def _uuid(value: Any) -> UUID | None:
+    try:
+        return UUID(str(value)) if value is not None else None
+    except ValueError:
+        return None
 
 
 class ScopeGate:
@@ -46,6 +58,14 @@ class ScopeGate:
                 )
             if dispute is not None:
                 proposal["scope_org_id"] = dispute.fields.get("community_id")
+        if current is None and collection in COMMUNITY_SCOPED:
+            unit = self.tree.get(_uuid(proposal.get("community_id")))
+            if unit is None or unit.kind != "community":
+                return MutationError(
+                    "validation",
+                    "community_id must name a community (not a grid, station or street)",
+                    {"field": "community_id"},
+                )
         refusal = permissions.check_write(
             self.principal, self.tree, collection, stored, proposal, op
         )
