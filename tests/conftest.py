@@ -74,6 +74,22 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             _admin_pg(f'DROP DATABASE IF EXISTS "{_PG_DB_NAME}" WITH (FORCE)')
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the browser tests, and leave PostgreSQL-only tests out of the SQLite pass (they are
+    deselected, not skipped: the PostgreSQL pass of tests/run.sh runs them)."""
+    keep, drop = [], []
+    for item in items:
+        if "tests/pwa/" in item.nodeid.replace("\\", "/"):
+            item.add_marker(pytest.mark.browser)
+        if item.get_closest_marker("postgres_only") and TEST_DB != "postgres":
+            drop.append(item)
+        else:
+            keep.append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 def pytest_report_header(config: pytest.Config) -> str:
     return f"doorstep database: {TEST_DB} ({os.environ['DOORSTEP_DATABASE_URL']})"
 

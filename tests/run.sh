@@ -31,10 +31,14 @@ if [ -f pwa/package.json ]; then
   (cd pwa && npm test --silent)
 fi
 
-echo "== Python tests on SQLite (with the browser tests)"
-DOORSTEP_TEST_DB=sqlite .venv/bin/pytest -q -p no:cacheprovider "$@"
+echo "== Python tests on SQLite"
+DOORSTEP_TEST_DB=sqlite .venv/bin/pytest -q -p no:cacheprovider -m "not browser" "$@"
 
 echo "== Python tests on PostgreSQL"
 DOORSTEP_TEST_DB=postgres .venv/bin/pytest -q -p no:cacheprovider -m "not browser" "$@"
+
+# Playwright's sync API runs its own event loop, so the browser tests get their own process.
+echo "== browser tests (Playwright + Debian's Chromium against doorstep run)"
+.venv/bin/pytest -q -p no:cacheprovider -m browser tests/pwa "$@"
 
 echo "== all test runs passed"

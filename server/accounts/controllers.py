@@ -9,7 +9,8 @@ from uuid import UUID
 import msgspec
 from litestar import Controller, Request, get, patch, post
 from litestar.datastructures import State
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from server import permissions
@@ -58,7 +59,10 @@ class AuthController(Controller):
 
     @post("/login", status_code=HTTP_200_OK)
     async def login(
-        self, request: Request[Any, Any, Any], data: LoginRequest, accounts: AccountService
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[LoginRequest],
+        accounts: NamedDependency[AccountService],
     ) -> TokenResponse:
         """Log in; registers a device and returns its access and refresh tokens."""
         pair = await accounts.login(
@@ -67,12 +71,14 @@ class AuthController(Controller):
         return _token_response(pair)
 
     @post("/refresh", status_code=HTTP_200_OK)
-    async def refresh(self, data: RefreshRequest, accounts: AccountService) -> TokenResponse:
+    async def refresh(
+        self, data: JSONBody[RefreshRequest], accounts: NamedDependency[AccountService]
+    ) -> TokenResponse:
         """Trade a refresh token for a new pair; a token used twice revokes the device."""
         return _token_response(await accounts.refresh(data.refresh_token))
 
     @post("/logout", status_code=HTTP_204_NO_CONTENT)
-    async def logout(self, request: AuthRequest, accounts: AccountService) -> None:
+    async def logout(self, request: AuthRequest, accounts: NamedDependency[AccountService]) -> None:
         """Revoke the calling device's tokens."""
         await accounts.logout(request.user.device_id)
 
@@ -95,7 +101,7 @@ class AdminController(Controller):
 
     @get("/users")
     async def list_users(
-        self, request: AuthRequest, accounts: AccountService
+        self, request: AuthRequest, accounts: NamedDependency[AccountService]
     ) -> list[AdminUserOut]:
         """The users this admin manages: everyone for a district admin, else their subtree."""
         tree = await _admin_tree(request.user)
@@ -108,7 +114,10 @@ class AdminController(Controller):
 
     @post("/users", status_code=HTTP_201_CREATED)
     async def create_user(
-        self, request: AuthRequest, data: CreateUserRequest, accounts: AccountService
+        self,
+        request: AuthRequest,
+        data: JSONBody[CreateUserRequest],
+        accounts: NamedDependency[AccountService],
     ) -> AdminUserOut:
         tree = await _admin_tree(request.user)
         if tree.get(data.org_unit_id) is None:
@@ -130,9 +139,9 @@ class AdminController(Controller):
     async def update_user(
         self,
         request: AuthRequest,
-        user_id: UUID,
-        data: UpdateUserRequest,
-        accounts: AccountService,
+        user_id: FromPath[UUID],
+        data: JSONBody[UpdateUserRequest],
+        accounts: NamedDependency[AccountService],
     ) -> AdminUserOut:
         tree = await _admin_tree(request.user)
         target = await _managed_user(request.user, tree, accounts, user_id)
@@ -157,7 +166,10 @@ class AdminController(Controller):
 
     @get("/users/{user_id:uuid}/devices")
     async def list_devices(
-        self, request: AuthRequest, user_id: UUID, accounts: AccountService
+        self,
+        request: AuthRequest,
+        user_id: FromPath[UUID],
+        accounts: NamedDependency[AccountService],
     ) -> list[DeviceOut]:
         tree = await _admin_tree(request.user)
         await _managed_user(request.user, tree, accounts, user_id)
@@ -165,7 +177,10 @@ class AdminController(Controller):
 
     @post("/devices/{device_id:uuid}/revoke", status_code=HTTP_200_OK)
     async def revoke_device(
-        self, request: AuthRequest, device_id: UUID, accounts: AccountService
+        self,
+        request: AuthRequest,
+        device_id: FromPath[UUID],
+        accounts: NamedDependency[AccountService],
     ) -> dict[str, Any]:
         """Sign a lost phone out: its next contact gets `device_revoked` and wipes its data."""
         tree = await _admin_tree(request.user)
@@ -184,7 +199,7 @@ async def _admin_tree(p: Principal) -> OrgTree:
 
 
 async def _managed_user(
-    p: Principal, tree: OrgTree, accounts: AccountService, user_id: UUID
+    p: Principal, tree: OrgTree, accounts: NamedDependency[AccountService], user_id: UUID
 ) -> dict[str, Any]:
     target = await accounts.get_user(user_id)
     # Outside one's scope looks the same as absent: no probing for accounts.

@@ -19,7 +19,7 @@ from server.settings import Settings
 
 # Failed logins allowed per user / per address within the window before answering 429.
 USER_FAILURE_LIMIT = 5
-ADDRESS_FAILURE_LIMIT = 30
+ADDRESS_FAILURE_LIMIT = 50
 
 
 def now_utc() -> datetime:

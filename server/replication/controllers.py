@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Request, Response, get, post, put
 from litestar.datastructures import State
-from litestar.params import Parameter
+from litestar.params import FromPath, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from server.accounts.principal import Principal
@@ -43,7 +43,8 @@ class SyncController(Controller):
             data = msgspec.json.decode(body, type=PushIn)
         except msgspec.ValidationError as exc:
             raise ApiError(400, "invalid_request", f"the push body is not valid: {exc}") from exc
-        except msgspec.DecodeError as exc:
+        except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as exc:
+            # msgspec lets invalid UTF-8 inside a string and absurd nesting escape as these
             raise ApiError(400, "invalid_request", "the push body is not JSON") from exc
         if len(data.mutations) > MAX_MUTATIONS:
             raise ApiError(
@@ -115,14 +116,14 @@ class AttachmentController(Controller):
         request_max_body_size=attachments.MAX_BYTES,
         status_code=HTTP_201_CREATED,
     )
-    async def upload(self, request: AuthRequest, sha256: str) -> Response[dict[str, Any]]:
+    async def upload(self, request: AuthRequest, sha256: FromPath[str]) -> Response[dict[str, Any]]:
         """Store a photo once, addressed by its SHA-256."""
         body = await request.body()
         created, meta = await attachments.store(request.user, sha256, body)
         return Response(meta, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
 
     @get("/{sha256:str}")
-    async def download(self, request: AuthRequest, sha256: str) -> Response[bytes]:
+    async def download(self, request: AuthRequest, sha256: FromPath[str]) -> Response[bytes]:
         content_type, data = await attachments.fetch(request.user, sha256)
         return Response(
             data,

@@ -15,6 +15,7 @@ from uuid import UUID
 
 from piccolo.query.methods.insert import Insert
 
+from server.replication import pgbulk
 from server.replication.tables import FeedCounter, FeedEntry
 
 
@@ -48,6 +49,24 @@ async def current_number() -> int:
     return int(rows[0]["value"]) if rows else 0
 
 
+_PUBLISH_SQL = """
+WITH counter AS (
+    UPDATE sync_counter SET value = value + $1 WHERE id = 1 RETURNING value
+)
+INSERT INTO sync_feed (key, seq, collection, record_id, version, deleted, scope_org_id, owner_id)
+SELECT u.key, counter.value - $1 + u.ord, u.collection, u.record_id, u.version, u.deleted,
+       u.scope_org_id, u.owner_id
+FROM counter,
+     unnest($2::text[], $3::text[], $4::uuid[], $5::int4[], $6::bool[], $7::uuid[], $8::uuid[])
+         WITH ORDINALITY AS u(key, collection, record_id, version, deleted, scope_org_id,
+                              owner_id, ord)
+ON CONFLICT (key) DO UPDATE SET seq = EXCLUDED.seq, version = EXCLUDED.version,
+    deleted = EXCLUDED.deleted, scope_org_id = EXCLUDED.scope_org_id,
+    owner_id = EXCLUDED.owner_id
+RETURNING seq
+"""
+
+
 async def publish(items: Sequence[FeedItem]) -> int:
     """Give each changed record its next feed number (one per record, latest version wins)."""
     latest: dict[tuple[str, UUID], FeedItem] = {}
@@ -55,6 +74,23 @@ async def publish(items: Sequence[FeedItem]) -> int:
         latest[(item.collection, item.record_id)] = item
     if not latest:
         return await current_number()
+    conn = pgbulk.connection()
+    if conn is not None:
+        # one statement: take the numbers (locking the counter row until commit) and write
+        # the entries numbered in order
+        items = list(latest.values())
+        rows = await conn.fetch(
+            _PUBLISH_SQL,
+            len(items),
+            [f"{i.collection}/{i.record_id}" for i in items],
+            [i.collection for i in items],
+            [i.record_id for i in items],
+            [i.version for i in items],
+            [i.deleted for i in items],
+            [i.scope_org_id for i in items],
+            [i.owner_id for i in items],
+        )
+        return max(int(row["seq"]) for row in rows)
     last = await take_numbers(len(latest))
     first = last - len(latest) + 1
     rows = [

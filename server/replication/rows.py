@@ -56,8 +56,12 @@ def iso(value: datetime | None) -> str | None:
     if value is None:
         return None
     moment = value if value.tzinfo else value.replace(tzinfo=UTC)
-    moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    m = moment.astimezone(UTC)
+    # f-string, not strftime: this runs for every timestamp of every pulled record
+    return (
+        f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}."
+        f"{m.microsecond // 1000:03d}Z"
+    )
 
 
 def _from_db(kind: str, value: Any) -> Any:
@@ -67,8 +71,7 @@ def _from_db(kind: str, value: Any) -> Any:
         return iso(value) if isinstance(value, datetime) else value
     if kind == "ref":
         return str(value)
-    if kind in JSON_TYPES and isinstance(value, str):
-        return json.loads(value)
+    # JSON columns arrive parsed: every query here reads with `.output(load_json=True)`.
     return value
 
 
@@ -85,7 +88,14 @@ def _to_db(kind: str, value: Any) -> Any:
 
 
 def data_fields(coll: Collection) -> list[str]:
-    return [name for name in coll.fields if name not in COMMON_FIELD_NAMES]
+    cached = _DATA_FIELDS.get(coll.name)
+    if cached is None:
+        cached = [name for name in coll.fields if name not in COMMON_FIELD_NAMES]
+        _DATA_FIELDS[coll.name] = cached
+    return cached
+
+
+_DATA_FIELDS: dict[str, list[str]] = {}
 
 
 def row_to_record(collection: str, row: dict[str, Any]) -> Record:

@@ -17,13 +17,16 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
+from piccolo.engine.postgres import PostgresEngine
+
 from server import permissions
 from server.accounts.principal import Principal
 from server.accounts.tables import User
-from server.db import write_transaction
+from server.db import engine, write_transaction
+from server.events import rules
 from server.http.errors import ApiError
 from server.org.tree import OrgTree, load_tree
-from server.replication import rules
+from server.replication import pgbulk
 from server.replication.feed import current_number
 from server.replication.gate import ScopeGate, as_permission_record
 from server.replication.rows import TABLES, iso, row_to_record, wire_fields
@@ -162,14 +165,13 @@ class Cursor:
 
 async def pull_page(principal: Principal, cursor_text: str | None, limit: int) -> dict[str, Any]:
     tree = await load_tree()
-    epoch = await _scope_epoch(principal.user_id)
+    epoch, head = await _epoch_and_head(principal.user_id)
     org = str(principal.org_unit_id) if principal.org_unit_id else None
     reset = False
     evict: list[dict[str, str]] = []
     start = 0
     if cursor_text:
         cursor = Cursor.decode(cursor_text)
-        head = await current_number()
         if cursor.seq > head:
             reset = True  # a cursor from another database, or one restored from a backup
         elif (cursor.epoch, cursor.role, cursor.org) != (epoch, principal.role, org):
@@ -190,6 +192,20 @@ async def pull_page(principal: Principal, cursor_text: str | None, limit: int) -
     }
 
 
+async def _epoch_and_head(user_id: UUID) -> tuple[int, int]:
+    """The user's scope epoch and the feed's last number, in one round trip on PostgreSQL."""
+    db = engine()
+    if isinstance(db, PostgresEngine) and db.pool is not None:
+        async with db.pool.acquire() as conn:
+            row = await conn.fetchrow(
+                "SELECT (SELECT scope_epoch FROM users WHERE id = $1) AS epoch,"
+                " (SELECT value FROM sync_counter WHERE id = 1) AS head",
+                user_id,
+            )
+        return int(row["epoch"] or 0), int(row["head"] or 0)
+    return await _scope_epoch(user_id), await current_number()
+
+
 async def _scope_epoch(user_id: UUID) -> int:
     rows = await User.select(User.scope_epoch).where(User.id == user_id)
     return int(rows[0]["scope_epoch"]) if rows else 0
@@ -202,7 +218,9 @@ async def _scan(
     position = start
     scanned = 0
     while len(changes) < limit and scanned < MAX_SCAN:
-        batch = min(max(limit * 2, 100), MAX_SCAN - scanned)
+        # a batch the page can use whole when the reader sees most records; more batches
+        # when it sees few (bounded by MAX_SCAN)
+        batch = min(max(limit - len(changes), 100), MAX_SCAN - scanned)
         entries = (
             await FeedEntry.select(FeedEntry.seq, FeedEntry.collection, FeedEntry.record_id)
             .where(FeedEntry.seq > position)
@@ -239,7 +257,7 @@ async def _load(
         table = TABLES.get(collection)
         if table is None:
             continue
-        rows = await table.select().where(table._meta.primary_key.is_in(ids)).output(load_json=True)
+        rows = await _fetch_rows(table, ids)
         for row in rows:
             record = row_to_record(collection, row)
             derived: dict[str, Any] = {
@@ -249,6 +267,17 @@ async def _load(
             }
             out[(collection, record.id)] = (record, derived)
     return out
+
+
+async def _fetch_rows(table: Any, ids: list[UUID]) -> list[dict[str, Any]]:
+    db = engine()
+    if isinstance(db, PostgresEngine) and db.pool is not None:
+        async with db.pool.acquire() as conn:
+            return await pgbulk.fetch_by_ids(conn, table, ids)
+    rows: list[dict[str, Any]] = (
+        await table.select().where(table._meta.primary_key.is_in(ids)).output(load_json=True)
+    )
+    return rows
 
 
 def _visible_change(

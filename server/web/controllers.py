@@ -8,6 +8,7 @@ from pathlib import Path
 
 from litestar import Response, get
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
 from litestar.response import File
 
 PWA_DIST = Path(__file__).resolve().parents[2] / "pwa" / "dist"
@@ -52,12 +53,12 @@ def index() -> Response[str] | File:
 
 
 @get("/assets/{path:path}", include_in_schema=False, sync_to_thread=False)
-def asset(path: str) -> File:
+def asset(path: FromPath[str]) -> File:
     return _file(_resolve("assets/" + path.lstrip("/")), IMMUTABLE)
 
 
 @get("/{name:str}", include_in_schema=False, sync_to_thread=False)
-def root_file(name: str) -> File:
+def root_file(name: FromPath[str]) -> File:
     """sw.js, the manifest, icons: files at the root of the build."""
     return _file(
         _resolve(name), NO_CACHE if not name.startswith("icon") else "public, max-age=86400"
