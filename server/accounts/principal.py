@@ -16,3 +16,5 @@ class Principal:
     role: str
     org_unit_id: UUID | None
     display_name: str = ""
+    #: bumped when the user's role or org unit changes (pull cursors carry it)
+    scope_epoch: int = 0

@@ -131,26 +131,33 @@ class AccountService:
             claims = security.read_access_token(self.secret_key, access_token)
         except security.TokenError as exc:
             raise ApiError(401, exc.code, exc.message) from exc
-        device = await self._device(claims.device_id)
-        if device is None or device["user_id"] != claims.user_id:
+        # One round trip: every API request pays for this lookup.
+        rows = await Device.raw(
+            "SELECT d.user_id, d.revoked_at, d.revoked_reason, u.username, u.display_name,"
+            " u.role, u.org_unit_id, u.active, u.deleted, u.scope_epoch"
+            " FROM devices d JOIN users u ON u.id = d.user_id WHERE d.id = {}",
+            claims.device_id,
+        )
+        row = rows[0] if rows else None
+        if row is None or _as_uuid(row["user_id"]) != claims.user_id:
             raise ApiError(401, "invalid_token", "the access token is not valid")
-        if device["revoked_at"] is not None:
+        if row["revoked_at"] is not None:
             raise ApiError(
                 401,
                 "device_revoked",
                 "this device has been signed out; its local data must be wiped",
-                {"reason": device["revoked_reason"]},
+                {"reason": row["revoked_reason"]},
             )
-        user = await self._user(claims.user_id)
-        if user is None or not user["active"]:
+        if not row["active"] or row["deleted"]:
             raise ApiError(401, "user_inactive", "this account has been disabled")
         return Principal(
-            user_id=user["id"],
-            device_id=device["id"],
-            username=user["username"],
-            role=user["role"],
-            org_unit_id=user["org_unit_id"],
-            display_name=user["display_name"],
+            user_id=claims.user_id,
+            device_id=claims.device_id,
+            username=row["username"],
+            role=row["role"],
+            org_unit_id=_as_uuid(row["org_unit_id"]),
+            display_name=row["display_name"],
+            scope_epoch=int(row["scope_epoch"] or 0),
         )
 
     # -- administration ---------------------------------------------------------------------
@@ -320,6 +327,12 @@ class AccountService:
                     await LoginThrottle.update(
                         {LoginThrottle.failures: LoginThrottle.failures + 1}
                     ).where(LoginThrottle.key == key)
+
+
+def _as_uuid(value: Any) -> UUID | None:
+    if value is None:
+        return None
+    return value if isinstance(value, UUID) else UUID(str(value))
 
 
 def _aware(value: datetime) -> datetime:

@@ -21,7 +21,6 @@ from piccolo.engine.postgres import PostgresEngine
 
 from server import permissions
 from server.accounts.principal import Principal
-from server.accounts.tables import User
 from server.db import engine, write_transaction
 from server.events import rules
 from server.http.errors import ApiError
@@ -165,14 +164,14 @@ class Cursor:
 
 async def pull_page(principal: Principal, cursor_text: str | None, limit: int) -> dict[str, Any]:
     tree = await load_tree()
-    epoch, head = await _epoch_and_head(principal.user_id)
+    epoch = principal.scope_epoch  # read with the caller's device and user, one round trip
     org = str(principal.org_unit_id) if principal.org_unit_id else None
     reset = False
     evict: list[dict[str, str]] = []
     start = 0
     if cursor_text:
         cursor = Cursor.decode(cursor_text)
-        if cursor.seq > head:
+        if cursor.seq > await current_number():
             reset = True  # a cursor from another database, or one restored from a backup
         elif (cursor.epoch, cursor.role, cursor.org) != (epoch, principal.role, org):
             # The user's role or org unit changed: rebuild the device's store, and name what it
@@ -190,25 +189,6 @@ async def pull_page(principal: Principal, cursor_text: str | None, limit: int) -
         "changes": changes,
         "evict": evict,
     }
-
-
-async def _epoch_and_head(user_id: UUID) -> tuple[int, int]:
-    """The user's scope epoch and the feed's last number, in one round trip on PostgreSQL."""
-    db = engine()
-    if isinstance(db, PostgresEngine) and db.pool is not None:
-        async with db.pool.acquire() as conn:
-            row = await conn.fetchrow(
-                "SELECT (SELECT scope_epoch FROM users WHERE id = $1) AS epoch,"
-                " (SELECT value FROM sync_counter WHERE id = 1) AS head",
-                user_id,
-            )
-        return int(row["epoch"] or 0), int(row["head"] or 0)
-    return await _scope_epoch(user_id), await current_number()
-
-
-async def _scope_epoch(user_id: UUID) -> int:
-    rows = await User.select(User.scope_epoch).where(User.id == user_id)
-    return int(rows[0]["scope_epoch"]) if rows else 0
 
 
 async def _scan(
