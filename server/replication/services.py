@@ -25,7 +25,7 @@ from server.db import engine, write_transaction
 from server.events import rules
 from server.http.errors import ApiError
 from server.org.tree import OrgTree, load_tree
-from server.replication import pgbulk
+from server.replication import pgbulk, pullfast
 from server.replication.feed import current_number
 from server.replication.gate import ScopeGate, as_permission_record
 from server.replication.rows import TABLES, iso, row_to_record, wire_fields
@@ -194,6 +194,10 @@ async def pull_page(principal: Principal, cursor_text: str | None, limit: int) -
 async def _scan(
     principal: Principal, tree: OrgTree, start: int, limit: int
 ) -> tuple[list[dict[str, Any]], int, bool]:
+    db = engine()
+    if isinstance(db, PostgresEngine) and db.pool is not None:
+        async with db.pool.acquire() as conn:
+            return await _scan_pg(conn, principal, tree, start, limit)
     changes: list[dict[str, Any]] = []
     position = start
     scanned = 0
@@ -223,6 +227,46 @@ async def _scan(
         if len(entries) < batch and position == int(entries[-1]["seq"]) and len(changes) < limit:
             return changes, position, False
     more = await FeedEntry.exists().where(FeedEntry.seq > position)
+    return changes, position, bool(more)
+
+
+_FEED_SQL = (
+    f'SELECT "seq", "collection", "record_id"::text FROM "{FeedEntry._meta.tablename}" '
+    'WHERE "seq" > $1 ORDER BY "seq" LIMIT $2'
+)
+_MORE_SQL = f'SELECT EXISTS (SELECT 1 FROM "{FeedEntry._meta.tablename}" WHERE "seq" > $1)'
+
+
+async def _scan_pg(
+    conn: Any, principal: Principal, tree: OrgTree, start: int, limit: int
+) -> tuple[list[dict[str, Any]], int, bool]:
+    """`_scan` on PostgreSQL: the same entries, pages and cursor, rows read by `pullfast` (wire
+    dicts straight from asyncpg) on one pooled connection."""
+    changes: list[dict[str, Any]] = []
+    position = start
+    scanned = 0
+    while len(changes) < limit and scanned < MAX_SCAN:
+        batch = min(max(limit - len(changes), 100), MAX_SCAN - scanned)
+        entries = await conn.fetch(_FEED_SQL, position, batch)
+        if not entries:
+            return changes, position, False
+        by_collection: dict[str, list[str]] = {}
+        for entry in entries:
+            by_collection.setdefault(entry[1], []).append(entry[2])
+        loaded = {c: await pullfast.fetch_wire(conn, c, ids) for c, ids in by_collection.items()}
+        for seq, collection, record_id in entries:
+            scanned += 1
+            position = int(seq)
+            row = loaded[collection].get(record_id)
+            if row is not None:
+                change = pullfast.visible_change(principal, tree, collection, row)
+                if change is not None:
+                    changes.append(change)
+            if len(changes) >= limit:
+                break
+        if len(entries) < batch and position == int(entries[-1][0]) and len(changes) < limit:
+            return changes, position, False
+    more = await conn.fetchval(_MORE_SQL, position)
     return changes, position, bool(more)
 
 
