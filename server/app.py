@@ -17,7 +17,7 @@ from server.accounts.controllers import AdminController, AuthController
 from server.accounts.services import AccountService
 from server.db import close_pool, start_pool
 from server.health.controllers import live, ready
-from server.http.handlers import EXCEPTION_HANDLERS
+from server.http.handlers import EXCEPTION_HANDLERS, JsonBodyRequest
 from server.http.middleware import RequestContextMiddleware, configure_logging
 from server.settings import Settings, embedded_secret, get_settings
 from server.web.controllers import asset, index, root_file
@@ -64,6 +64,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             DefineMiddleware(BearerAuthMiddleware, exclude=PUBLIC_PATHS),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
+        request_class=JsonBodyRequest,
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="Doorstep 家门口",

@@ -90,30 +90,26 @@ def _validate_resolution(conflict: Record, value: Any) -> None:
         ) from exc
 
 
-def _target_write(ctx: Ctx, conflict: Record, target: Record, value: Any) -> Record | None:
-    """The target as the resolution leaves it, or None when it changes nothing."""
+def _target_write(ctx: Ctx, conflict: Record, target: Record, value: Any) -> Record:
+    """The target as the resolution leaves it.
+
+    It is always a new version, even when the person kept the current value: SYNC_PROTOCOL.md
+    says the server writes the resolution to the target, and the new field clock makes any
+    edit still based on the pre-resolution version concurrent with the person's decision.
+    """
     kind = conflict.fields.get("kind")
     out = bump(target, ctx.now)
-    changed = False
     if kind in DELETE_KINDS:
-        if value is True and not target.deleted:
-            out.deleted = True
-            changed = True
-        elif value is False and target.deleted:
-            out.deleted = False
-            changed = True
-        if changed:
-            out.field_versions[DELETED_KEY] = out.version
-            out.field_clocks[DELETED_KEY] = ctx.hlc
+        if isinstance(value, bool):
+            out.deleted = value
+        out.field_versions[DELETED_KEY] = out.version
+        out.field_clocks[DELETED_KEY] = ctx.hlc
         yours = conflict.fields.get("yours")
         if kind == "edit_vs_delete" and value is False and isinstance(yours, dict):
-            changed |= _reapply_edit(ctx, conflict, out, yours)
+            _reapply_edit(ctx, conflict, out, yours)
     else:
-        name = str(conflict.fields.get("field"))
-        if not same(target.fields.get(name), value):
-            set_field(out, name, value, ctx.hlc)
-            changed = True
-    return out if changed else None
+        set_field(out, str(conflict.fields.get("field")), value, ctx.hlc)
+    return out
 
 
 def _reapply_edit(ctx: Ctx, conflict: Record, out: Record, yours: dict[str, Any]) -> bool:
@@ -172,17 +168,16 @@ def plan_resolution(ctx: Ctx, conflict: Record) -> Plan:
             op, proposed = "upsert", {str(conflict.fields.get("field")): value}
         ctx.ask_gate(target_coll, target, proposed, op)
         after = _target_write(ctx, conflict, target, value)
-        if after is not None:
-            changes = {
-                k: (target.fields.get(k), after.fields.get(k))
-                for k in after.fields
-                if not same(target.fields.get(k), after.fields.get(k))
-            }
-            if after.deleted != target.deleted:
-                changes[DELETED_KEY] = (target.deleted, after.deleted)
-            plan.writes.append(
-                (after, Applied(target_coll, target_id, target, after, changes, m.id, ctx.actor))
-            )
+        changes = {
+            k: (target.fields.get(k), after.fields.get(k))
+            for k in after.fields
+            if not same(target.fields.get(k), after.fields.get(k))
+        }
+        if after.deleted != target.deleted:
+            changes[DELETED_KEY] = (target.deleted, after.deleted)
+        plan.writes.append(
+            (after, Applied(target_coll, target_id, target, after, changes, m.id, ctx.actor))
+        )
 
     resolved = bump(conflict, ctx.now)
     set_field(resolved, "status", "resolved", ctx.hlc)

@@ -68,7 +68,19 @@ def _is_json(value: object) -> bool:
         json.dumps(value, allow_nan=False)
     except (TypeError, ValueError):
         return False
-    return True
+    return not _has_nul(value)
+
+
+def _has_nul(value: object) -> bool:
+    """Whether a NUL character hides in a value: no text needs one, and PostgreSQL's text and
+    jsonb cannot store it."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    return False
 
 
 def _check_string(f: Field, value: object, one_line: bool) -> str | None:
@@ -79,6 +91,8 @@ def _check_string(f: Field, value: object, one_line: bool) -> str | None:
         return f"is longer than {limit} characters"
     if one_line and ("\n" in value or "\r" in value):
         return "must be a single line"
+    if "\x00" in value:
+        return "must not contain NUL characters"
     return None
 
 
@@ -120,6 +134,8 @@ def _check_item(kind: str | None, item: object) -> str | None:
 def _check_list(f: Field, value: object) -> str | None:
     if not isinstance(value, list):
         return "must be a list"
+    if _has_nul(value):
+        return "must not contain NUL characters"
     if len(value) > LIST_MAX_ITEMS:
         return f"has more than {LIST_MAX_ITEMS} items"
     for item in value:

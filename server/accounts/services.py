@@ -14,6 +14,7 @@ from server.accounts.principal import Principal
 from server.accounts.tables import Device, LoginThrottle, RefreshToken, User
 from server.db import write_transaction
 from server.http.errors import ApiError
+from server.notify.services import SubscriptionService
 from server.replication.directory import write_directory
 from server.settings import Settings
 
@@ -284,6 +285,8 @@ class AccountService:
         await RefreshToken.update({RefreshToken.used_at: now_utc()}).where(
             RefreshToken.device_id == device_id, RefreshToken.used_at.is_null()
         )
+        # A lost or signed-out phone must stop receiving pushes at once.
+        await SubscriptionService().remove_devices([device_id])
 
     async def _device(self, device_id: UUID) -> dict[str, Any] | None:
         rows = await Device.select().where(Device.id == device_id)

@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from litestar import MediaType, Request, Response
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import HTTPException, SerializationException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from server.http.errors import ApiError, envelope
@@ -75,6 +75,32 @@ def internal_error_handler(
         HTTP_500_INTERNAL_SERVER_ERROR,
         envelope("internal_error", "服务器内部错误，请稍后重试 (internal server error)"),
     )
+
+
+class JsonBodyRequest(Request[Any, Any, Any]):
+    """A request whose undecodable JSON body is the client's fault (400), not a 500: msgspec
+    raises UnicodeDecodeError for invalid UTF-8 inside a string and RecursionError for absurd
+    nesting, which Litestar does not turn into a client error; NUL characters are refused."""
+
+    async def json(self) -> Any:
+        try:
+            value = await super().json()
+        except (UnicodeDecodeError, RecursionError) as exc:
+            raise SerializationException(f"the body is not valid JSON: {exc}") from exc
+        if _has_nul(value):
+            # no field needs one, and PostgreSQL refuses NUL in text: a 400, not a 500
+            raise SerializationException("strings in the body must not contain NUL characters")
+        return value
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    return False
 
 
 EXCEPTION_HANDLERS: dict[Any, Any] = {

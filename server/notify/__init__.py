@@ -11,6 +11,7 @@ from server.notify.services import (
     kick,
     kick_async,
     make_topic,
+    ttl_until,
 )
 
 __all__ = [
@@ -22,4 +23,5 @@ __all__ = [
     "make_topic",
     "start_local_deliverer",
     "stop_local_deliverer",
+    "ttl_until",
 ]

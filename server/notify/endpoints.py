@@ -49,7 +49,7 @@ def parse_endpoint(endpoint: str, *, allow_private: bool) -> SplitResult:
         raise EndpointRefused("the endpoint must be an https URL")
     if not parts.hostname or parts.username is not None or parts.password is not None:
         raise EndpointRefused("the endpoint must name a host and carry no credentials")
-    if any(ch.isspace() for ch in endpoint):
+    if any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in endpoint):
         raise EndpointRefused("the endpoint is not a valid URL")
     return parts
 

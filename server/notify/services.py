@@ -73,6 +73,11 @@ def encode_payload(payload: Mapping[str, Any]) -> str:
     return text
 
 
+def ttl_until(deadline: datetime, *, minimum: int = 300) -> int:
+    """TTL for a message that is useless after `deadline` (an order: until its arrive-by)."""
+    return max(minimum, int((deadline - utcnow()).total_seconds()))
+
+
 def make_topic(*parts: object) -> str:
     """An RFC 8030 Topic (≤ 32 base64url characters) naming "updates of this one thing".
 

@@ -9,17 +9,20 @@ from uuid import UUID
 import msgspec
 
 MAX_MUTATIONS = 500
+#: names with a NUL character would reach stored answers, and PostgreSQL refuses NUL in text
+NO_NUL = r"^[^\x00]*$"
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=NO_NUL)]
 
 
 class MutationIn(msgspec.Struct, forbid_unknown_fields=True):
     id: UUID
     seq: Annotated[int, msgspec.Meta(ge=1)]
-    collection: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    collection: Name
     record_id: UUID
     op: Literal["upsert", "delete"]
     base_version: Annotated[int, msgspec.Meta(ge=0)]
-    hlc: Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
-    fields: dict[str, Any] = {}
+    hlc: Annotated[str, msgspec.Meta(min_length=1, max_length=120, pattern=NO_NUL)]
+    fields: dict[Name, Any] = {}
 
 
 class PushIn(msgspec.Struct, forbid_unknown_fields=True):

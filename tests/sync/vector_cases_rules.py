@@ -771,11 +771,13 @@ def conflict_cases() -> list[Case]:
         ),
         case(
             "conflicts/resolve-keeps-current",
-            "Choosing the server's value resolves the conflict without a target write.",
+            "Choosing the server's value still writes it to the target as a new version.",
             records=[_b_risk(), _conflict()],
             pushes=[batch(DA, [_resolve("orange")], [res("applied", version=2)])],
             expect={
-                "records": [want(D, R1, 2, {"risk_level": "orange"})],
+                "records": [
+                    want(D, R1, 3, {"risk_level": "orange"}, field_versions={"risk_level": 3})
+                ],
                 "conflicts": [{"status": "resolved", "resolution": "orange"}],
             },
         ),
@@ -856,14 +858,14 @@ def conflict_cases() -> list[Case]:
         ),
         case(
             "conflicts/resolve-delete-vs-edit-keep",
-            "delete_vs_edit resolved false: the record stays as it is.",
+            "delete_vs_edit resolved false: the record is kept, written as a new version.",
             records=[
                 rec(D, R1, 2, edited, fv={"title": 2}, fc={"title": hlc(-1, 0, DB)}),
                 _conflict("delete_vs_edit", None, theirs=edited, yours=None, base=dispute()),
             ],
             pushes=[batch(DA, [_resolve(False)], [res("applied", version=2)])],
             expect={
-                "records": [want(D, R1, 2, {"title": "B title"}, deleted=False)],
+                "records": [want(D, R1, 3, {"title": "B title"}, deleted=False)],
                 "conflicts": [{"status": "resolved", "resolution": False}],
             },
         ),

@@ -212,3 +212,26 @@ async def test_health_and_openapi(client: Any) -> None:
 async def test_unknown_route_is_an_envelope(client: Any) -> None:
     session = await login(client, "gw.a1")
     assert_error(await session.get("/api/nothing/here"), 404, "not_found")
+
+
+async def test_a_revoked_device_stops_receiving_pushes(client: Any) -> None:
+    from datetime import UTC, datetime
+    from uuid import UUID
+
+    from server.notify.tables import PushSubscription
+
+    worker = await login(client, "gw.a1")
+    await PushSubscription.insert(
+        PushSubscription(
+            device_id=UUID(worker.device_id),
+            user_id=UUID(worker.user_id),
+            endpoint="https://push.example.invalid/abc",
+            p256dh="BPublicKey",
+            auth="secret",
+            created_at=datetime.now(UTC),
+        )
+    )
+    admin = await login(client, "admin.a")
+    assert (await admin.post(f"/api/admin/devices/{worker.device_id}/revoke")).status_code == 200
+    left = await PushSubscription.count().where(PushSubscription.device_id == UUID(worker.device_id))
+    assert left == 0

@@ -98,12 +98,15 @@ def private_endpoints_allowed() -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def celery_broker() -> Iterator[str]:
+    """Redis db 9 of the real Redis. Not flushed as a whole: this session's messages travel on
+    its own queue (SESSION_QUEUE), so two test sessions can share the server; only that
+    queue is emptied, before and after."""
     import redis
 
     client = redis.Redis.from_url(CELERY_TEST_BROKER)
-    client.flushdb()
+    client.delete(SESSION_QUEUE)
     yield CELERY_TEST_BROKER
-    client.flushdb()
+    client.delete(SESSION_QUEUE)
 
 
 @pytest.fixture(scope="session")

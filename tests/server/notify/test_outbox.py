@@ -67,6 +67,20 @@ async def test_payload_and_headers_are_validated(
             await enqueue_push([user], body, **kw)  # type: ignore[arg-type]
 
 
+def test_ttl_and_retry_after_helpers() -> None:
+    from email.utils import format_datetime
+
+    from server.notify.services import ttl_until
+    from server.notify.webpush import parse_retry_after
+
+    assert 3590 <= ttl_until(utcnow() + timedelta(hours=1)) <= 3600
+    assert ttl_until(utcnow() - timedelta(hours=1)) == 300  # never 0
+    assert parse_retry_after("120") == 120.0
+    assert parse_retry_after(None) is None and parse_retry_after("soon") is None
+    later = parse_retry_after(format_datetime(utcnow() + timedelta(seconds=90), usegmt=True))
+    assert later is not None and 85 <= later <= 90
+
+
 def test_payload_is_compact_utf8_and_topics_fit() -> None:
     text = encode_payload(payload(title="红色预警"))
     assert "红色预警" in text and ", " not in text

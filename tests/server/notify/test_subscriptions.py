@@ -8,9 +8,9 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 from uuid import UUID, uuid4
 
+import httpx
 import pytest
 from litestar import Litestar
-from litestar.testing import AsyncTestClient
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from server.accounts.principal import Principal
@@ -42,13 +42,16 @@ def principal_from_headers(app: ASGIApp) -> ASGIApp:
 
 
 @pytest.fixture
-async def api() -> AsyncIterator[AsyncTestClient[Litestar]]:
+async def api() -> AsyncIterator[httpx.AsyncClient]:
+    """The controller in a minimal app, served in this test's event loop (Litestar's own test
+    client runs the app in a portal thread, away from a PostgreSQL pool bound to this loop)."""
     app = Litestar(
         route_handlers=[PushController],
         middleware=[principal_from_headers],
         exception_handlers=EXCEPTION_HANDLERS,
     )
-    async with AsyncTestClient(app=app) as client:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         yield client
 
 
@@ -75,7 +78,7 @@ def strict_endpoints() -> Iterator[None]:
     use_settings(DOORSTEP_PUSH_ALLOW_PRIVATE_ENDPOINTS=old)
 
 
-async def test_vapid_public_key_is_the_uncompressed_point(api: AsyncTestClient[Litestar]) -> None:
+async def test_vapid_public_key_is_the_uncompressed_point(api: httpx.AsyncClient) -> None:
     response = await api.get("/api/push/vapid-public-key")
     assert response.status_code == 200
     key = response.json()["public_key"]
@@ -89,7 +92,7 @@ async def test_vapid_public_key_is_the_uncompressed_point(api: AsyncTestClient[L
 
 @pytest.mark.usefixtures("private_endpoints_allowed")
 async def test_subscribe_binds_to_the_calling_device_and_replaces(
-    api: AsyncTestClient[Litestar], pushsvc: PushService
+    api: httpx.AsyncClient, pushsvc: PushService
 ) -> None:
     who = device()
     first = pushsvc.subscribe().subscription_json()
@@ -118,7 +121,7 @@ async def test_subscribe_binds_to_the_calling_device_and_replaces(
 
 @pytest.mark.usefixtures("private_endpoints_allowed")
 async def test_unsubscribe_removes_only_the_calling_device(
-    api: AsyncTestClient[Litestar], pushsvc: PushService
+    api: httpx.AsyncClient, pushsvc: PushService
 ) -> None:
     mine, theirs = device(), device()
     for who in (mine, theirs):
@@ -157,10 +160,11 @@ async def test_unsubscribe_removes_only_the_calling_device(
         ),
         (lambda b: b.update(endpoint="ftp://127.0.0.1/push/x"), 422, "invalid_endpoint"),
         (lambda b: b.update(endpoint="https://user:pw@127.0.0.1/push/x"), 422, "invalid_endpoint"),
+        (lambda b: b.update(endpoint=b["endpoint"] + "\x00"), 422, "invalid_endpoint"),
     ],
 )
 async def test_bad_subscriptions_get_a_4xx_envelope(
-    api: AsyncTestClient[Litestar], pushsvc: PushService, mutate: Any, status: int, code: str
+    api: httpx.AsyncClient, pushsvc: PushService, mutate: Any, status: int, code: str
 ) -> None:
     body = pushsvc.subscribe().subscription_json()
     mutate(body)
@@ -187,7 +191,7 @@ async def test_bad_subscriptions_get_a_4xx_envelope(
     ],
 )
 async def test_private_or_plain_http_endpoints_are_refused(
-    api: AsyncTestClient[Litestar], pushsvc: PushService, endpoint: str
+    api: httpx.AsyncClient, pushsvc: PushService, endpoint: str
 ) -> None:
     body = pushsvc.subscribe().subscription_json()
     body["endpoint"] = endpoint
@@ -229,7 +233,7 @@ def test_every_resolved_address_is_checked(fake_dns: dict[str, list[str]]) -> No
 
 @pytest.mark.usefixtures("strict_endpoints")
 async def test_public_https_endpoint_is_accepted(
-    api: AsyncTestClient[Litestar], pushsvc: PushService, fake_dns: dict[str, list[str]]
+    api: httpx.AsyncClient, pushsvc: PushService, fake_dns: dict[str, list[str]]
 ) -> None:
     fake_dns["fcm.googleapis.com"] = ["142.250.1.95"]
     body = pushsvc.subscribe().subscription_json()

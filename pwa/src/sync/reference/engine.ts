@@ -226,34 +226,22 @@ function reapplyEdit(ctx: Ctx, conflict: SyncRecord, out: SyncRecord, yours: Rec
   return changed;
 }
 
-function targetWrite(ctx: Ctx, conflict: SyncRecord, target: SyncRecord, value: unknown): SyncRecord | null {
+// Always a new version, even when the person kept the current value (see sync/conflicts.py).
+function targetWrite(ctx: Ctx, conflict: SyncRecord, target: SyncRecord, value: unknown): SyncRecord {
   const kind = conflict.fields["kind"] as string;
   const out = bump(target, ctx.now);
-  let changed = false;
   if (DELETE_KINDS.includes(kind)) {
-    if (value === true && !target.deleted) {
-      out.deleted = true;
-      changed = true;
-    } else if (value === false && target.deleted) {
-      out.deleted = false;
-      changed = true;
-    }
-    if (changed) {
-      out.field_versions[DELETED_KEY] = out.version;
-      out.field_clocks[DELETED_KEY] = ctx.hlc;
-    }
+    if (typeof value === "boolean") out.deleted = value;
+    out.field_versions[DELETED_KEY] = out.version;
+    out.field_clocks[DELETED_KEY] = ctx.hlc;
     const yours = conflict.fields["yours"];
     if (kind === "edit_vs_delete" && value === false && yours && typeof yours === "object" && !Array.isArray(yours)) {
-      changed = reapplyEdit(ctx, conflict, out, yours as Record<string, unknown>) || changed;
+      reapplyEdit(ctx, conflict, out, yours as Record<string, unknown>);
     }
   } else {
-    const name = String(conflict.fields["field"]);
-    if (!sameValue(target.fields[name], value)) {
-      setField(out, name, value, ctx.hlc);
-      changed = true;
-    }
+    setField(out, String(conflict.fields["field"]), value, ctx.hlc);
   }
-  return changed ? out : null;
+  return out;
 }
 
 function planResolution(ctx: Ctx, conflict: SyncRecord): Plan {
@@ -285,7 +273,7 @@ function planResolution(ctx: Ctx, conflict: SyncRecord): Plan {
     }
     ctx.askGate(targetColl, target, proposed, op);
     const after = targetWrite(ctx, conflict, target, value);
-    if (after) plan.writes.push([after, ctx.applied(after)]);
+    plan.writes.push([after, ctx.applied(after)]);
   }
   const resolved = bump(conflict, ctx.now);
   setField(resolved, "status", "resolved", ctx.hlc);
