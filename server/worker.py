@@ -4,7 +4,8 @@ Tasks live in their domains (`server/<domain>/tasks.py`); the schedule lives her
 Messages carry outbox ids only: the database is the source of truth, so acks are late, a worker
 takes one message at a time, and a lost message is found again by a sweep.
 With no `DOORSTEP_REDIS_URL` (embedded mode) nothing here runs: `doorstep run` delivers through
-`server.notify.local`, which calls the same delivery function.
+`server.notify.local`, which calls the same delivery function, and runs the same scheduled jobs
+in-process (`server/embedded.py`).
 """
 
 from __future__ import annotations
@@ -21,15 +22,13 @@ from server.settings import get_settings
 BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     # Re-queue push deliveries left pending: a lost kick, a broker outage, a killed worker.
     "notify-sweep": {"task": "notify.sweep", "schedule": timedelta(minutes=1)},
-    # Dispatch-order deadlines (arrive_by / resolve_by -> overdue -> escalation), read from the
-    # database every minute. Wired by the dispatch domain when it lands:
-    # "dispatch-check-deadlines": {
-    #     "task": "server.dispatch.tasks.check_deadlines",
-    #     "schedule": timedelta(minutes=1),
-    # },
+    # Dispatch-order deadlines (overdue -> chase -> escalation), unacknowledged red warnings
+    # sent again one level up, psych reminders: read from the database every minute
+    # (server/events/jobs.py; each job is safe to run twice).
+    "events-run-jobs": {"task": "events.run_jobs", "schedule": timedelta(minutes=1)},
 }
 
-TASK_MODULES = ["server.notify.tasks"]
+TASK_MODULES = ["server.notify.tasks", "server.events.tasks"]
 
 
 def make_celery() -> Celery:

@@ -66,6 +66,17 @@ class ScopeGate:
                     "community_id must name a community (not a grid, station or street)",
                     {"field": "community_id"},
                 )
+        if collection == "psych_sessions" and proposal.get("dispute_id"):
+            # a referral may cite only a dispute its author can see
+            dispute = self.ws.records.get(("disputes", str(proposal["dispute_id"])))
+            if dispute is None or not permissions.can_read(
+                self.principal, self.tree, "disputes", as_permission_record(self.ws, dispute)
+            ):
+                return MutationError(
+                    "forbidden",
+                    "the cited dispute does not exist or is outside your scope",
+                    {"collection": collection, "field": "dispute_id"},
+                )
         refusal = permissions.check_write(
             self.principal, self.tree, collection, stored, proposal, op
         )

@@ -84,7 +84,9 @@ async def _preload(ws: WorkingSet, mutations: list[Mutation]) -> None:
     keys = mutation_keys(pending)
     # records that decide a mutation's scope or outcome: a visit's dispute, a conflict's target
     for m in pending:
-        if m.collection == "visits" and isinstance(m.fields.get("dispute_id"), str):
+        if m.collection in ("visits", "psych_sessions") and isinstance(
+            m.fields.get("dispute_id"), str
+        ):
             keys.add(("disputes", m.fields["dispute_id"]))
     loaded = await ws.load_records(_valid_keys(keys))
     extra: set[tuple[str, str]] = set()

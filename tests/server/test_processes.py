@@ -17,6 +17,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -158,6 +159,7 @@ def test_compose_commands_run_against_local_postgres_and_redis(
             timeout=10,
         )
         assert login.status_code == 200, login.text
+        _issue_late_order(f"http://127.0.0.1:{port}", login.json())
 
         for name in ("worker", "beat"):
             procs[name] = subprocess.Popen(
@@ -168,7 +170,9 @@ def test_compose_commands_run_against_local_postgres_and_redis(
                 stderr=subprocess.STDOUT,
             )
         assert _worker_answers_ping(production_env), "the worker never answered a ping"
-        time.sleep(2)
+        # beat -> Redis -> worker -> the deadline job: an order already past its arrival time
+        # becomes overdue without anyone touching it.
+        assert _order_turns_overdue(f"http://127.0.0.1:{port}", login.json()["access_token"])
         assert procs["beat"].poll() is None, "beat exited"
     finally:
         outputs = {name: stop(proc) for name, proc in procs.items()}
@@ -198,4 +202,60 @@ def _worker_answers_ping(env: dict[str, str], timeout: float = 60) -> bool:
         if result.returncode == 0:
             return True
         time.sleep(1)
+    return False
+
+
+def _issue_late_order(base: str, session: dict[str, Any]) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from tests.helpers import COMMUNITY_A, HOUSING
+
+    now = datetime.now(UTC)
+    stamp = "%Y-%m-%dT%H:%M:%S.000Z"
+    body = {
+        "schema_version": 1,
+        "mutations": [
+            {
+                "id": str(uuid.uuid4()),
+                "seq": 1,
+                "collection": "dispatch_orders",
+                "record_id": LATE_ORDER,
+                "op": "upsert",
+                "base_version": 0,
+                "hlc": f"{int(now.timestamp() * 1000):013d}-0000-{session['device_id']}",
+                "fields": {
+                    "community_id": str(COMMUNITY_A),
+                    "department_id": str(HOUSING),
+                    "summary": "compose test",
+                    "arrive_by": (now - timedelta(minutes=5)).strftime(stamp),
+                    "resolve_by": (now + timedelta(days=1)).strftime(stamp),
+                    "status": "issued",
+                },
+            }
+        ],
+    }
+    headers = {"Authorization": f"Bearer {session['access_token']}"}
+    answer = httpx.post(f"{base}/api/sync/push", json=body, headers=headers, timeout=10)
+    assert answer.json()["results"][0]["status"] == "applied", answer.text
+
+
+LATE_ORDER = str(uuid.uuid4())
+
+
+def _order_turns_overdue(base: str, token: str, timeout: float = 90) -> bool:
+    headers = {"Authorization": f"Bearer {token}"}
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        cursor = None
+        while True:
+            params = {"limit": 1000, **({"cursor": cursor} if cursor else {})}
+            page = httpx.get(f"{base}/api/sync/pull", params=params, headers=headers, timeout=10)
+            body = page.json()
+            for change in body["changes"]:
+                if change["record_id"] == LATE_ORDER and change["fields"].get("overdue"):
+                    return True
+            cursor = body["cursor"]
+            if not body["has_more"]:
+                break
+        time.sleep(2)
     return False
