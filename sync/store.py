@@ -9,6 +9,7 @@ and slots near a psych booking), runs the engine on that, then flushes what ``pu
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable
 from typing import Any, Protocol
 
 from .model import Applied, Record, Result, SetDelta
@@ -87,6 +88,54 @@ def _instant(value: Any) -> Any:
     return parse_rfc3339(value)
 
 
+def overlapping_sessions(
+    records: Iterable[Record | None],
+    *,
+    psychologist_id: str | None,
+    room_id: str | None,
+    starts_before: str,
+    ends_after: str,
+) -> list[Record]:
+    """`Store.find_sessions` over records in memory (the MemoryStore's and the server's
+    working set share it): active sessions of that psychologist or room overlapping the span."""
+    before, after = _instant(starts_before), _instant(ends_after)
+    out = []
+    for rec in records:
+        if rec is None or rec.collection != "psych_sessions" or rec.deleted:
+            continue
+        f = rec.fields
+        if f.get("status") not in ACTIVE_SESSION_STATES:
+            continue
+        if psychologist_id is not None and f.get("psychologist_id") != psychologist_id:
+            continue
+        if room_id is not None and f.get("room_id") != room_id:
+            continue
+        start, end = _instant(f.get("starts_at")), _instant(f.get("ends_at"))
+        if start is None or end is None or not (start < before and end > after):
+            continue
+        out.append(rec.copy())
+    return sorted(out, key=lambda r: (_instant(r.fields["starts_at"]), r.id))
+
+
+def open_slots_among(
+    records: Iterable[Record | None], psychologist_id: str, after: str
+) -> list[Record]:
+    """`Store.open_slots` over records in memory: open slots starting after `after`."""
+    moment = _instant(after)
+    out = []
+    for rec in records:
+        if rec is None or rec.collection != "psych_slots" or rec.deleted:
+            continue
+        f = rec.fields
+        if f.get("status") != "open" or f.get("psychologist_id") != psychologist_id:
+            continue
+        start = _instant(f.get("starts_at"))
+        if start is None or _instant(f.get("ends_at")) is None or not start > moment:
+            continue
+        out.append(rec.copy())
+    return sorted(out, key=lambda r: (_instant(r.fields["starts_at"]), r.id))
+
+
 class MemoryStore:
     """A complete Store in memory, for tests and the test vectors."""
 
@@ -158,38 +207,16 @@ class MemoryStore:
         starts_before: str,
         ends_after: str,
     ) -> list[Record]:
-        before, after = _instant(starts_before), _instant(ends_after)
-        out = []
-        for (collection, _), rec in self.records.items():
-            if collection != "psych_sessions" or rec.deleted:
-                continue
-            f = rec.fields
-            if f.get("status") not in ACTIVE_SESSION_STATES:
-                continue
-            if psychologist_id is not None and f.get("psychologist_id") != psychologist_id:
-                continue
-            if room_id is not None and f.get("room_id") != room_id:
-                continue
-            start, end = _instant(f.get("starts_at")), _instant(f.get("ends_at"))
-            if start is None or end is None or not (start < before and end > after):
-                continue
-            out.append(rec.copy())
-        return sorted(out, key=lambda r: (_instant(r.fields["starts_at"]), r.id))
+        return overlapping_sessions(
+            self.records.values(),
+            psychologist_id=psychologist_id,
+            room_id=room_id,
+            starts_before=starts_before,
+            ends_after=ends_after,
+        )
 
     def open_slots(self, psychologist_id: str, after: str) -> list[Record]:
-        moment = _instant(after)
-        out = []
-        for (collection, _), rec in self.records.items():
-            f = rec.fields
-            if collection != "psych_slots" or rec.deleted or f.get("status") != "open":
-                continue
-            if f.get("psychologist_id") != psychologist_id:
-                continue
-            start = _instant(f.get("starts_at"))
-            if start is None or _instant(f.get("ends_at")) is None or not start > moment:
-                continue
-            out.append(rec.copy())
-        return sorted(out, key=lambda r: (_instant(r.fields["starts_at"]), r.id))
+        return open_slots_among(self.records.values(), psychologist_id, after)
 
     def set_deltas(self, collection: str, record_id: str, device_id: str) -> list[SetDelta]:
         return list(self._deltas.get((collection, record_id, device_id), ()))

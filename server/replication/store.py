@@ -35,8 +35,7 @@ from server.replication.tables import (
 )
 from sync.hlc import parse_hlc
 from sync.model import Applied, Mutation, Record, Result, SetDelta
-from sync.store import ACTIVE_SESSION_STATES
-from sync.times import parse_rfc3339
+from sync.store import ACTIVE_SESSION_STATES, open_slots_among, overlapping_sessions
 
 Key = tuple[str, str]
 #: set deltas kept per (record, device): a device rarely queues more edits of one record
@@ -285,40 +284,16 @@ class WorkingSet:
         starts_before: str,
         ends_after: str,
     ) -> list[Record]:
-        before, after = parse_rfc3339(starts_before), parse_rfc3339(ends_after)
-        out = []
-        for (collection, _), rec in self.records.items():
-            if collection != "psych_sessions" or rec is None or rec.deleted:
-                continue
-            f = rec.fields
-            if f.get("status") not in ACTIVE_SESSION_STATES:
-                continue
-            if psychologist_id is not None and f.get("psychologist_id") != psychologist_id:
-                continue
-            if room_id is not None and f.get("room_id") != room_id:
-                continue
-            start, end = parse_rfc3339(f.get("starts_at")), parse_rfc3339(f.get("ends_at"))
-            if start is None or end is None or before is None or after is None:
-                continue
-            if start < before and end > after:
-                out.append(rec.copy())
-        return sorted(out, key=lambda r: (r.fields["starts_at"], r.id))
+        return overlapping_sessions(
+            self.records.values(),
+            psychologist_id=psychologist_id,
+            room_id=room_id,
+            starts_before=starts_before,
+            ends_after=ends_after,
+        )
 
     def open_slots(self, psychologist_id: str, after: str) -> list[Record]:
-        moment = parse_rfc3339(after)
-        out = []
-        for (collection, _), rec in self.records.items():
-            if collection != "psych_slots" or rec is None or rec.deleted:
-                continue
-            f = rec.fields
-            if f.get("status") != "open" or f.get("psychologist_id") != psychologist_id:
-                continue
-            start = parse_rfc3339(f.get("starts_at"))
-            if start is None or moment is None or parse_rfc3339(f.get("ends_at")) is None:
-                continue
-            if start > moment:
-                out.append(rec.copy())
-        return sorted(out, key=lambda r: (r.fields["starts_at"], r.id))
+        return open_slots_among(self.records.values(), psychologist_id, after)
 
     def set_deltas(self, collection: str, record_id: str, device_id: str) -> list[SetDelta]:
         return list(self._deltas.get((collection, record_id, device_id), ()))
