@@ -2,7 +2,7 @@
 # The whole test suite, from a fresh clone: sets up what it needs, then runs every test on
 # SQLite and again on a fresh PostgreSQL database, the PWA's own tests, and the browser tests.
 #   bash tests/run.sh              everything
-#   bash tests/run.sh -k login     extra arguments go to every pytest run
+#   bash tests/run.sh -k login     extra arguments go to every pytest run (each must select a test)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,14 +31,34 @@ if [ -f pwa/package.json ]; then
   (cd pwa && npm test --silent)
 fi
 
+REPORTS=$(mktemp -d)
+trap 'rm -rf "$REPORTS"' EXIT
+
 echo "== Python tests on SQLite"
-DOORSTEP_TEST_DB=sqlite .venv/bin/pytest -q -p no:cacheprovider -m "not browser" "$@"
+DOORSTEP_TEST_DB=sqlite .venv/bin/pytest -q -p no:cacheprovider -m "not browser" \
+  --junitxml="$REPORTS/sqlite.xml" "$@"
 
 echo "== Python tests on PostgreSQL"
-DOORSTEP_TEST_DB=postgres .venv/bin/pytest -q -p no:cacheprovider -m "not browser" "$@"
+DOORSTEP_TEST_DB=postgres .venv/bin/pytest -q -p no:cacheprovider -m "not browser" \
+  --junitxml="$REPORTS/postgres.xml" "$@"
 
 # Playwright's sync API runs its own event loop, so the browser tests get their own process.
 echo "== browser tests (Playwright + Debian's Chromium against doorstep run)"
-.venv/bin/pytest -q -p no:cacheprovider -m browser tests/pwa "$@"
+.venv/bin/pytest -q -p no:cacheprovider -m browser tests/pwa --junitxml="$REPORTS/browser.xml" "$@"
 
 echo "== all test runs passed"
+.venv/bin/python - "$REPORTS" <<'PY'
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+passed = failed = skipped = 0
+for report in sorted(Path(sys.argv[1]).glob("*.xml")):
+    for suite in ET.parse(report).getroot().iter("testsuite"):
+        tests, errors = int(suite.get("tests", 0)), int(suite.get("errors", 0))
+        failures, skips = int(suite.get("failures", 0)), int(suite.get("skipped", 0))
+        failed += failures + errors
+        skipped += skips
+        passed += tests - failures - errors - skips
+print(f"{passed} passed, {failed} failed, {skipped} skipped")
+PY
