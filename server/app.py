@@ -19,27 +19,31 @@ from server.db import close_pool, start_pool
 from server.health.controllers import live, ready
 from server.http.handlers import EXCEPTION_HANDLERS, JsonBodyRequest
 from server.http.middleware import RequestContextMiddleware, configure_logging
+from server.notify.controllers import PushController
+from server.replication.controllers import (
+    AttachmentController,
+    AuditController,
+    SyncController,
+)
 from server.settings import Settings, embedded_secret, get_settings
 from server.web.controllers import asset, index, root_file
 
 
 def _route_handlers() -> list[Any]:
-    handlers: list[Any] = [live, ready, AuthController, AdminController]
-    for module, names in _OPTIONAL_ROUTES:
-        try:
-            imported = __import__(module, fromlist=names)
-        except ImportError:
-            continue
-        handlers.extend(getattr(imported, n) for n in names)
-    handlers.extend([index, asset, root_file])
-    return handlers
-
-
-# Domains register their controllers here.
-_OPTIONAL_ROUTES: list[tuple[str, list[str]]] = [
-    ("server.replication.controllers", ["SyncController", "AttachmentController"]),
-    ("server.notify.controllers", ["PushController"]),
-]
+    """Every domain's controllers; the PWA's files last (they match any single path segment)."""
+    return [
+        live,
+        ready,
+        AuthController,
+        AdminController,
+        AuditController,
+        SyncController,
+        AttachmentController,
+        PushController,
+        index,
+        asset,
+        root_file,
+    ]
 
 
 def create_app(settings: Settings | None = None) -> Litestar:

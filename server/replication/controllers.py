@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from typing import Annotated, Any
+from uuid import UUID
 
 import msgspec
 from litestar import Controller, Request, Response, get, post, put
@@ -13,7 +14,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from server.accounts.principal import Principal
 from server.http.errors import ApiError
-from server.replication import attachments
+from server.replication import attachments, audit
 from server.replication.schemas import MAX_MUTATIONS, PushIn
 from server.replication.services import pull_page, push_batch
 from sync.model import Mutation
@@ -130,3 +131,19 @@ class AttachmentController(Controller):
             media_type=content_type,
             headers={"Cache-Control": "private, max-age=31536000, immutable"},
         )
+
+
+class AuditController(Controller):
+    path = "/api/admin/audit"
+    tags = ["administration"]
+
+    @get("/{collection:str}/{record_id:uuid}")
+    async def history(
+        self,
+        request: AuthRequest,
+        collection: FromPath[str],
+        record_id: FromPath[UUID],
+        limit: Annotated[int, Parameter(ge=1, le=1000)] = 200,
+    ) -> list[dict[str, Any]]:
+        """Every field change of one record, oldest first (admins, within their scope)."""
+        return await audit.record_history(request.user, collection, record_id, limit)
