@@ -73,11 +73,14 @@ async def _migrate() -> None:
 
 async def _seed_demo(only_if_empty: bool) -> dict[str, int] | None:
     from server.accounts.tables import User
+    from server.org.demo_records import seed_demo_records
     from server.org.importer import DEMO_FILE, import_file
 
     if only_if_empty and await User.count() > 0:
         return None
-    return await import_file(DEMO_FILE)
+    counts = await import_file(DEMO_FILE)
+    counts["demo_records"] = await seed_demo_records()
+    return counts
 
 
 def _print_banner(url: str) -> None:

@@ -85,6 +85,16 @@ def test_quick_start_run_command_serves_the_demo(tmp_path: Path) -> None:
         )
         assert login.status_code == 200, login.text
         assert login.json()["user"]["role"] == "grid_worker"
+        # the demo is a living community: disputes, and the warning the orange one raised
+        pulled = httpx.get(
+            f"http://127.0.0.1:{port}/api/sync/pull",
+            params={"limit": 1000},
+            headers={"Authorization": f"Bearer {login.json()['access_token']}"},
+            timeout=10,
+        ).json()
+        titles = [c["fields"]["title"] for c in pulled["changes"] if c["collection"] == "disputes"]
+        assert len(titles) == 3 and all("演示" in t for t in titles)  # community A's only
+        assert any(c["collection"] == "warnings" for c in pulled["changes"])
     finally:
         output = stop(proc)
     assert f"http://127.0.0.1:{port}/" in output
