@@ -71,7 +71,7 @@ async def _migrate() -> None:
     await migrate()
 
 
-async def _seed_demo(only_if_empty: bool) -> dict[str, int] | None:
+async def _seed_demo(only_if_empty: bool, with_records: bool = False) -> dict[str, int] | None:
     from server.accounts.tables import User
     from server.org.demo_records import seed_demo_records
     from server.org.importer import DEMO_FILE, import_file
@@ -79,7 +79,8 @@ async def _seed_demo(only_if_empty: bool) -> dict[str, int] | None:
     if only_if_empty and await User.count() > 0:
         return None
     counts = await import_file(DEMO_FILE)
-    counts["demo_records"] = await seed_demo_records()
+    if with_records:
+        counts["demo_records"] = await seed_demo_records()
     return counts
 
 
@@ -90,6 +91,7 @@ def _print_banner(url: str) -> None:
     print(f"  演示账号 Demo logins (密码 password: {DEMO_PASSWORD}):")
     for username, who in DEMO_LOGINS:
         print(f"    {username:<14} {who}")
+    print("  示例纠纷等数据 Sample disputes: doorstep seed --demo --records")
     print("  按 Ctrl+C 停止 / Ctrl+C to stop")
     print(flush=True)
 
@@ -175,7 +177,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
         print("doorstep seed: say --demo to load the demo org tree and users", file=sys.stderr)
         return 2
     asyncio.run(_migrate())
-    counts = asyncio.run(_seed_demo(only_if_empty=False))
+    counts = asyncio.run(_seed_demo(only_if_empty=False, with_records=args.records))
     print(f"demo data: {counts}")
     return 0
 
@@ -276,6 +278,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     seed = sub.add_parser("seed", help="load data")
     seed.add_argument("--demo", action="store_true", help="the Guangming demo org tree and users")
+    seed.add_argument(
+        "--records",
+        action="store_true",
+        help="with --demo: also a few sample disputes, psych slots and a dispatch order",
+    )
     seed.set_defaults(func=cmd_seed)
 
     imp = sub.add_parser("import-org", help="load an org tree from a JSON or YAML file")

@@ -85,10 +85,26 @@ def test_quick_start_run_command_serves_the_demo(tmp_path: Path) -> None:
         )
         assert login.status_code == 200, login.text
         assert login.json()["user"]["role"] == "grid_worker"
-        # the demo is a living community: disputes, and the warning the orange one raised
+        # without --records the database holds the directory only
         pulled = httpx.get(
             f"http://127.0.0.1:{port}/api/sync/pull",
             params={"limit": 1000},
+            headers={"Authorization": f"Bearer {login.json()['access_token']}"},
+            timeout=10,
+        ).json()
+        assert {c["collection"] for c in pulled["changes"]} == {"org_units", "users"}
+        seeded = subprocess.run(
+            [DOORSTEP, "seed", "--demo", "--records"],
+            cwd=tmp_path,
+            env=clean_env(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert seeded.returncode == 0, seeded.stderr
+        pulled = httpx.get(
+            f"http://127.0.0.1:{port}/api/sync/pull",
+            params={"limit": 1000, "cursor": pulled["cursor"]},
             headers={"Authorization": f"Bearer {login.json()['access_token']}"},
             timeout=10,
         ).json()
