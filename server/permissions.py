@@ -69,8 +69,9 @@ def _id(value: Any) -> str | None:
     return str(value)
 
 
-def _uuid(value: Any) -> UUID | None:
-    if value is None:
+def as_uuid(value: Any) -> UUID | None:
+    """An id as a UUID; None for a missing or malformed one (which then matches no scope)."""
+    if not value:
         return None
     if isinstance(value, UUID):
         return value
@@ -92,7 +93,7 @@ def scope_root(p: Principal, tree: OrgTree) -> UUID | None:
 
 
 def in_scope(p: Principal, tree: OrgTree, unit_id: Any) -> bool:
-    return tree.is_within(_uuid(unit_id), scope_root(p, tree))
+    return tree.is_within(as_uuid(unit_id), scope_root(p, tree))
 
 
 def record_scope(collection: str, record: Record) -> tuple[str | None, str | None]:
@@ -130,7 +131,7 @@ def can_read(p: Principal, tree: OrgTree, collection: str, record: Record) -> bo
         return p.role in ADMIN_ROLES and in_scope(p, tree, record.get("scope_org_id"))
     if collection == "dispatch_orders":
         if p.role == "department_officer":
-            return tree.is_within(_uuid(record.get("department_id")), p.org_unit_id)
+            return tree.is_within(as_uuid(record.get("department_id")), p.org_unit_id)
         return p.role in COMMUNITY_STAFF | ADMIN_ROLES and in_scope(
             p, tree, record.get("community_id")
         )
@@ -188,7 +189,7 @@ def check_write(
     if collection == "visits":
         if p.role not in COMMUNITY_STAFF | ADMIN_ROLES:
             return "your role cannot record visits"
-        if not in_scope(p, tree, merged.get("scope_org_id")):
+        if not in_scope(p, tree, record_scope(collection, merged)[0]):
             return "the dispute is outside your scope"
         return None
 
@@ -267,12 +268,12 @@ def _check_order(
 ) -> str | None:
     community_side = p.role in ADMIN_ROLES and in_scope(p, tree, merged.get("community_id"))
     department_side = p.role == "department_officer" and tree.is_within(
-        _uuid(merged.get("department_id")), p.org_unit_id
+        as_uuid(merged.get("department_id")), p.org_unit_id
     )
     if current is None:
         if not community_side:
             return "only the community issues dispatch orders"
-        department = tree.get(_uuid(merged.get("department_id")))
+        department = tree.get(as_uuid(merged.get("department_id")))
         if department is None or department.kind != "department":
             return "department_id must name a department"
         if proposed.get("status", "issued") != "issued":

@@ -24,6 +24,7 @@ from server.events.recipients import load_people
 from server.events.rules import Reactor
 from server.notify.services import kick_async
 from server.org.tree import load_tree
+from server.permissions import as_uuid
 from server.records.tables import DispatchOrder, GradedWarning, PsychSession
 from server.replication.store import WorkingSet
 from sync.engine import server_write
@@ -121,7 +122,7 @@ async def check_deadlines(now: datetime | None = None) -> int:
             reactor.notices.append(
                 Notice(
                     users=frozenset(
-                        people.with_role("department_officer", _uuid(fields.get("department_id")))
+                        people.with_role("department_officer", as_uuid(fields.get("department_id")))
                     ),
                     type="dispatch_chase",
                     title=f"催办：派单已超过{late_for}时限",
@@ -155,7 +156,7 @@ async def check_deadlines(now: datetime | None = None) -> int:
                     clock=_clock,
                 )
             )
-            community = _uuid(fields.get("community_id"))
+            community = as_uuid(fields.get("community_id"))
             place = tree.nearest(community, target)
             reactor.notices.append(
                 Notice(
@@ -197,7 +198,7 @@ async def resend_red_warnings(now: datetime | None = None) -> int:
             return []
         warning = loaded[0]
         people = await load_people(tree)
-        users = people.one_level_up(_uuid(warning.fields.get("org_unit_id")))
+        users = people.one_level_up(as_uuid(warning.fields.get("org_unit_id")))
         await GradedWarning.update({GradedWarning.resent_at: moment}).where(
             GradedWarning.id == warning_id
         )
@@ -279,9 +280,3 @@ async def run_all(now: datetime | None = None) -> dict[str, int]:
 
 def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def _uuid(value: Any) -> UUID | None:
-    if not value:
-        return None
-    return value if isinstance(value, UUID) else UUID(str(value))

@@ -12,6 +12,7 @@ from uuid import UUID
 
 from server.accounts.tables import User
 from server.org.tree import OrgTree
+from server.permissions import as_uuid
 
 LEVELS = ("blue", "yellow", "orange", "red")
 
@@ -90,12 +91,6 @@ async def load_people(tree: OrgTree) -> People:
         User.active.eq(True), User.deleted.eq(False)
     )
     return People(
-        [Person(str(r["id"]), r["role"], _uuid(r["org_unit_id"])) for r in rows],
+        [Person(str(r["id"]), r["role"], as_uuid(r["org_unit_id"])) for r in rows],
         tree,
     )
-
-
-def _uuid(value: object) -> UUID | None:
-    if value is None:
-        return None
-    return value if isinstance(value, UUID) else UUID(str(value))

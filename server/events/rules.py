@@ -13,12 +13,12 @@ import asyncio
 import uuid
 from collections.abc import Callable
 from typing import Any
-from uuid import UUID
 
 from server.events.notices import Notice, local_time, seconds_until, send
 from server.events.recipients import LEVELS, People, load_people
 from server.notify.services import kick
 from server.org.tree import OrgTree
+from server.permissions import as_uuid
 from server.replication.store import WorkingSet
 from sync.engine import server_write
 from sync.hlc import ServerClock
@@ -90,7 +90,7 @@ class Reactor:
                 level=PSYCH_WARNING_LEVELS[risk],
                 source="psych",
                 subject=record,
-                org_unit_id=record.fields.get("room_id") or _org_of(self.ws, record),
+                org_unit_id=record.fields.get("room_id") or self.ws.scope_of(record),
                 message="有一次心理咨询需要关注（风险提示，不含咨询内容）",
             )
         await self._psych_booking_notice(item)
@@ -132,7 +132,7 @@ class Reactor:
             dispute = self.ws.records.get(("disputes", str(fields.get("subject_id"))))
             assignee = dispute.fields.get("assignee_id") if dispute else None
         people = await self.people()
-        users = people.for_warning(level, _uuid(fields.get("org_unit_id")), assignee)
+        users = people.for_warning(level, as_uuid(fields.get("org_unit_id")), assignee)
         self.notices.append(
             Notice(
                 users=frozenset(users),
@@ -170,8 +170,8 @@ class Reactor:
         order = item.after
         fields = order.fields
         people = await self.people()
-        department = people.with_role("department_officer", _uuid(fields.get("department_id")))
-        community = people.with_role("community_admin", _uuid(fields.get("community_id")))
+        department = people.with_role("department_officer", as_uuid(fields.get("department_id")))
+        community = people.with_role("community_admin", as_uuid(fields.get("community_id")))
         url = f"#/orders/{order.id}"
         if item.created:
             self.notices.append(
@@ -279,19 +279,6 @@ def _warning_body(fields: dict[str, Any]) -> str:
         "psych": "有一次心理咨询需要关注",
         "dispatch_overdue": "有派单超时未办结，请督办",
     }.get(str(source), "请查看预警详情")
-
-
-def _org_of(ws: WorkingSet, record: Record) -> str | None:
-    return ws.scope_of(record)
-
-
-def _uuid(value: Any) -> UUID | None:
-    if not value:
-        return None
-    try:
-        return value if isinstance(value, UUID) else UUID(str(value))
-    except ValueError:
-        return None
 
 
 async def react(

@@ -7,7 +7,6 @@ record, but no admin may read them (DESIGN.md "Security model").
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from uuid import UUID
 
@@ -37,8 +36,6 @@ async def record_history(
             "created_by": record.created_by,
             **{k: str(rows[0][k]) for k in ("community_id", "scope_org_id") if rows[0].get(k)},
         }
-        if collection == "visits":
-            as_dict["scope_org_id"] = as_dict.get("community_id")
     if not rows or not permissions.can_read(principal, tree, collection, as_dict):
         # outside one's scope looks the same as absent
         raise ApiError(404, "not_found", "no such record")
@@ -56,8 +53,8 @@ async def record_history(
             "at": iso(e["at"]),
             "version": e["version"],
             "field": e["field"],
-            "old": _value(e["old"]),
-            "new": _value(e["new"]),
+            "old": e["old"],
+            "new": e["new"],
             "user_id": str(e["user_id"]) if e["user_id"] else None,
             "device_id": str(e["device_id"]) if e["device_id"] else None,
             "mutation_id": str(e["mutation_id"]) if e["mutation_id"] else None,
@@ -66,12 +63,3 @@ async def record_history(
         if e["field"].split("#", 1)[0] not in private
     ]
 
-
-def _value(value: Any) -> Any:
-    # JSON columns come back parsed on PostgreSQL; older SQLite rows may hold the text
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    return value

@@ -4,11 +4,11 @@ supplying what a record alone does not say (a visit's community is its dispute's
 from __future__ import annotations
 
 from typing import Any
-from uuid import UUID
 
 from server import permissions
 from server.accounts.principal import Principal
 from server.org.tree import OrgTree
+from server.permissions import as_uuid
 from server.replication.store import WorkingSet
 from sync.model import Actor, MutationError, Record
 
@@ -24,13 +24,6 @@ def as_permission_record(ws: WorkingSet, record: Record) -> dict[str, Any]:
 
 #: collections whose records belong to one community, named at creation
 COMMUNITY_SCOPED = frozenset({"disputes", "consultations", "dispatch_orders"})
-
-
-def _uuid(value: Any) -> UUID | None:
-    try:
-        return UUID(str(value)) if value is not None else None
-    except ValueError:
-        return None
 
 
 class ScopeGate:
@@ -59,7 +52,7 @@ class ScopeGate:
             if dispute is not None:
                 proposal["scope_org_id"] = dispute.fields.get("community_id")
         if current is None and collection in COMMUNITY_SCOPED:
-            unit = self.tree.get(_uuid(proposal.get("community_id")))
+            unit = self.tree.get(as_uuid(proposal.get("community_id")))
             if unit is None or unit.kind != "community":
                 return MutationError(
                     "validation",

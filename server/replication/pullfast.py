@@ -132,12 +132,7 @@ def visible_change(
     """The change a pull sends for this row, or None when the reader may not see it; the same
     checks and the same shape as `services._visible_change`."""
     fields, deleted, derived = loaded
-    if derived:
-        as_dict = {**fields, **derived}
-        if collection == "visits":
-            as_dict["scope_org_id"] = derived.get("community_id")
-    else:
-        as_dict = fields
+    as_dict = {**fields, **derived} if derived else fields
     if not permissions.can_read(principal, tree, collection, as_dict):
         return None
     if deleted:

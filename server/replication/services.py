@@ -311,8 +311,6 @@ def _visible_change(
 ) -> dict[str, Any] | None:
     record, derived = loaded
     as_dict = {**record.fields, "id": record.id, "created_by": record.created_by, **derived}
-    if record.collection == "visits":
-        as_dict["scope_org_id"] = derived.get("community_id")
     if not permissions.can_read(principal, tree, record.collection, as_dict):
         return None
     fields = wire_fields(record)

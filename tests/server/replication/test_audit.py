@@ -30,6 +30,10 @@ async def test_admin_reads_who_changed_what(client: Any) -> None:
     assert {e["user_id"] for e in titles} == {worker.user_id}
     assert {e["device_id"] for e in titles} == {worker.device_id}
     assert all(e["mutation_id"] and e["at"].endswith("Z") for e in titles)
+    # a value that looks like JSON stays the string it was
+    await worker.push_one("disputes", dispute_id, {"title": "2026"}, base_version=2)
+    last = (await admin.get(f"/api/admin/audit/disputes/{dispute_id}")).json()[-1]
+    assert (last["field"], last["new"]) == ("title", "2026")
 
 
 async def test_outside_scope_and_non_admins_are_refused(client: Any) -> None:
