@@ -12,6 +12,7 @@ from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
+from server import specs
 from server.accounts.auth import PUBLIC_PATHS, BearerAuthMiddleware
 from server.accounts.controllers import AdminController, AuthController
 from server.accounts.services import AccountService
@@ -48,6 +49,7 @@ def _route_handlers() -> list[Any]:
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
+    specs.ensure_loaded()  # every domain's collections, before the first request
     configure_logging()
     secret = settings.secret_key or embedded_secret(settings, "secret_key")
 

@@ -55,8 +55,8 @@ embedded_jobs = EmbeddedJobs()
 
 def configure_embedded_jobs() -> EmbeddedJobs:
     """What `doorstep worker` and `doorstep beat` do in production, inside `doorstep run`."""
-    from server.events.jobs import run_all
     from server.notify.local import start_local_deliverer, stop_local_deliverer
+    from server.scheduling.runner import run_all
 
     async def scheduled() -> None:
         await run_all()

@@ -24,11 +24,11 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "notify-sweep": {"task": "notify.sweep", "schedule": timedelta(minutes=1)},
     # Dispatch-order deadlines (overdue -> chase -> escalation), unacknowledged red warnings
     # sent again one level up, psych reminders: read from the database every minute
-    # (server/events/jobs.py; each job is safe to run twice).
+    # (server/scheduling/runner.py; each job is safe to run twice).
     "events-run-jobs": {"task": "events.run_jobs", "schedule": timedelta(minutes=1)},
 }
 
-TASK_MODULES = ["server.notify.tasks", "server.events.tasks"]
+TASK_MODULES = ["server.notify.tasks", "server.scheduling.tasks"]
 
 
 def make_celery() -> Celery:

@@ -11,10 +11,34 @@ from typing import Any
 from .context import Ctx, Plan, bump, conflict_id, set_field
 from .model import DELETED_KEY, Applied, Record, reject
 from .policies import merge_set, same
-from .schema import COLLECTIONS
+from .schema import COLLECTIONS, Field, collection, enum_field, ref_field, string_field
 from .validate import collection_for, validate_fields, validate_value
 
 DELETE_KINDS = ("delete_vs_edit", "edit_vs_delete")
+CONFLICT_STATES: dict[str, tuple[str, ...]] = {"open": ("resolved",), "resolved": ()}
+
+#: The shape of the conflict records this module writes.  The engine owns it, the server
+#: registers it (server/conflicts/) with who may read and resolve a conflict.
+CONFLICTS = collection(
+    "conflicts",
+    [
+        string_field("target_collection", "server", max_length=64),
+        Field("target_id", "ref", "server"),
+        string_field("field", "server", max_length=64),
+        enum_field("kind", "field delete_vs_edit edit_vs_delete state", "server"),
+        Field("base", "any", "server"),
+        Field("theirs", "any", "server"),
+        Field("yours", "any", "server"),
+        ref_field("theirs_by", "users", "server"),
+        ref_field("yours_by", "users", "server"),
+        enum_field("status", " ".join(CONFLICT_STATES), "state"),
+        Field("resolution", "any", "lww"),
+        ref_field("resolved_by", "users", "server"),
+    ],
+    states={"status": CONFLICT_STATES},
+    server_created=True,
+    initial_states={"status": "open"},
+)
 
 
 def open_conflict(
@@ -133,7 +157,7 @@ def _reapply_edit(ctx: Ctx, conflict: Record, out: Record, yours: dict[str, Any]
 def plan_resolution(ctx: Ctx, conflict: Record) -> Plan:
     """An upsert on an existing conflict: ``{"status": "resolved", "resolution": value}``."""
     m = ctx.mutation
-    coll = COLLECTIONS["conflicts"]
+    coll = CONFLICTS
     validate_fields(coll, m.fields, conflict)
     if conflict.fields.get("status") == "resolved":
         raise reject(

@@ -15,7 +15,6 @@ from .policies import APPLY, CONFLICT, merge_field, same
 from .schema import Collection
 from .sessions import check_booking, check_time_order
 from .validate import (
-    SERVER_CREATED,
     canonical_json,
     collection_for,
     validate_envelope,
@@ -35,14 +34,14 @@ def plan_mutation(ctx: Ctx) -> Plan:
             raise reject(
                 "not_found", f"{coll.name} {m.record_id} does not exist", record_id=m.record_id
             )
-        if coll.name in SERVER_CREATED:
+        if coll.server_created:
             raise reject(
                 "forbidden",
                 f"{coll.name} records are created by the server only",
                 collection=coll.name,
             )
         return _plan_create(ctx, coll)
-    if coll.name in SERVER_CREATED and m.op == "delete":
+    if coll.server_created and m.op == "delete":
         raise reject("forbidden", f"{coll.name} records cannot be deleted", collection=coll.name)
     if m.base_version > current.version:
         raise reject(

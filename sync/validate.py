@@ -22,8 +22,6 @@ from .schema import (
 )
 from .times import parse_rfc3339
 
-#: Collections whose records only the server creates or deletes (devices may edit some fields).
-SERVER_CREATED = frozenset({"conflicts", "notifications"})
 #: Largest integer both Python and the PWA's JavaScript hold exactly.
 SAFE_INTEGER = 2**53 - 1
 #: Budget for free-form JSON (``object`` and ``any`` fields), in canonical JSON characters.

@@ -14,10 +14,10 @@ from typing import Any
 
 from server.accounts.tables import User
 from server.db import write_transaction
-from server.events import rules
+from server.disputes.tables import Dispute
 from server.org.importer import unit_id
 from server.org.tree import load_tree
-from server.records.tables import Dispute
+from server.replication.reactions import react
 from server.replication.store import WorkingSet
 from sync.engine import server_write
 from sync.hlc import ServerClock
@@ -153,7 +153,7 @@ async def seed_demo_records() -> int:
                 "status": "issued",
             },
         )
-        after_commit = await rules.react(ws, applied, tree, now_ms=now_ms, clock=clock)
+        after_commit = await react(ws, applied, tree, now_ms=now_ms, clock=clock)
         await ws.flush()
     for callback in after_commit:
         callback()

@@ -18,13 +18,13 @@ from typing import Any
 import yaml
 
 from server.db import write_transaction
+from server.org.schema import ORG_KINDS
 from server.org.tables import OrgUnit
 from server.org.tree import forget_tree
 from server.replication.directory import write_directory
-from sync.schema import COLLECTIONS
 
 ORG_NAMESPACE = uuid.UUID("6f1c2a53-4d3e-5b7a-9c1d-2e8f0a4b6c7d")
-KINDS = set(COLLECTIONS["org_units"].fields["kind"].enum or ())
+KINDS = set(ORG_KINDS.split())
 # Which kinds may sit under which: keeps a typo from making a district a grid's child.
 ALLOWED_PARENTS: dict[str, set[str | None]] = {
     "district": {None},

@@ -10,11 +10,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from server import permissions
+from server import permissions, specs
 from server.accounts.principal import Principal
 from server.http.errors import ApiError
 from server.org.tree import load_tree
-from server.records.tables import Attachment, Dispute, Visit
+from server.records.tables import Attachment
+from server.replication.rows import row_to_record
 from server.settings import get_settings
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -95,19 +96,43 @@ async def _may_read(principal: Principal, sha256: str, uploader: Any) -> bool:
         return True
     tree = await load_tree()
     pattern = f"%{sha256}%"
-    for table, collection in ((Dispute, "disputes"), (Visit, "visits")):
-        rows = await table.raw(
-            f"SELECT id, community_id, created_by FROM {table._meta.tablename} "
-            "WHERE deleted = {} AND CAST(photos AS TEXT) LIKE {}",
+    for spec, columns in _photo_columns():
+        table = spec.table
+        where = " OR ".join(f"CAST({c} AS TEXT) LIKE {{}}" for c in columns)
+        hits = await table.raw(
+            f"SELECT id FROM {table._meta.tablename} WHERE deleted = {{}} AND ({where})",
             False,
-            pattern,
+            *([pattern] * len(columns)),
+        )
+        if not hits:
+            continue
+        rows = (
+            await table.select()
+            .where(table._meta.primary_key.is_in([h["id"] for h in hits]))
+            .output(load_json=True)
         )
         for row in rows:
-            record = {
-                "community_id": row["community_id"],
-                "scope_org_id": row["community_id"],
-                "created_by": row["created_by"],
+            record = row_to_record(spec.name, row)
+            as_dict = {
+                **record.fields,
+                "id": record.id,
+                "created_by": record.created_by,
+                **{k: str(row[k]) for k in spec.derived_columns if row.get(k)},
             }
-            if permissions.can_read(principal, tree, collection, record):
+            if permissions.can_read(principal, tree, spec.name, as_dict):
                 return True
     return False
+
+
+def _photo_columns() -> list[tuple[specs.CollectionSpec, list[str]]]:
+    """The collections whose records name attachments, and the fields that do."""
+    out = []
+    for spec in specs.all_specs():
+        columns = [
+            name
+            for name, f in spec.schema.fields.items()
+            if f.type == "list" and f.items == "attachment"
+        ]
+        if columns:
+            out.append((spec, columns))
+    return out

@@ -14,7 +14,7 @@ from server import permissions
 from server.accounts.principal import Principal
 from server.http.errors import ApiError
 from server.org.tree import load_tree
-from server.replication.rows import TABLES, iso, row_to_record
+from server.replication.rows import derived_columns_of, iso, row_to_record, table_of
 from server.replication.tables import AuditEntry
 
 
@@ -23,7 +23,7 @@ async def record_history(
 ) -> list[dict[str, Any]]:
     if principal.role not in permissions.ADMIN_ROLES:
         raise ApiError(403, "forbidden", "only admins read the audit trail")
-    table = TABLES.get(collection)
+    table = table_of(collection)
     if table is None:
         raise ApiError(400, "invalid_request", f"unknown collection {collection!r}")
     rows = await table.select().where(table._meta.primary_key == record_id).output(load_json=True)
@@ -34,12 +34,12 @@ async def record_history(
             **record.fields,
             "id": record.id,
             "created_by": record.created_by,
-            **{k: str(rows[0][k]) for k in ("community_id", "scope_org_id") if rows[0].get(k)},
+            **{k: str(rows[0][k]) for k in derived_columns_of(collection) if rows[0].get(k)},
         }
     if not rows or not permissions.can_read(principal, tree, collection, as_dict):
         # outside one's scope looks the same as absent
         raise ApiError(404, "not_found", "no such record")
-    private = permissions.PRIVATE_FIELDS.get(collection, frozenset())
+    private = permissions.private_fields(collection)
     entries = (
         await AuditEntry.select()
         .where(AuditEntry.collection == collection, AuditEntry.record_id == record_id)
@@ -62,4 +62,3 @@ async def record_history(
         for e in entries
         if e["field"].split("#", 1)[0] not in private
     ]
-

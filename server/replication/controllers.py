@@ -12,6 +12,7 @@ from litestar.datastructures import State
 from litestar.params import FromPath, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
+from server import specs
 from server.accounts.principal import Principal
 from server.http.errors import ApiError
 from server.replication import attachments, audit
@@ -34,6 +35,7 @@ class SyncController(Controller):
     @get("/schema", sync_to_thread=False)
     def schema(self) -> dict[str, Any]:
         """The synced collections, their fields, policies and state machines."""
+        specs.ensure_loaded()
         return schema_document()
 
     @post("/push", status_code=HTTP_200_OK)

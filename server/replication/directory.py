@@ -10,6 +10,7 @@ from uuid import UUID
 
 from piccolo.table import Table
 
+from server.permissions import as_uuid, record_scope
 from server.replication.feed import FeedItem, publish
 from server.replication.tables import AuditEntry
 
@@ -61,7 +62,8 @@ async def write_directory(
         )
     else:
         await table.update(dict(values)).where(  # type: ignore[arg-type]
-            table._meta.primary_key == record_id)
+            table._meta.primary_key == record_id
+        )
     await AuditEntry.insert(
         *[
             AuditEntry(
@@ -79,8 +81,8 @@ async def write_directory(
             if name not in ("password_hash",)
         ]
     )
-    scope = changes.get("org_unit_id", old.get("org_unit_id")) if collection == "users" else None
-    await publish([FeedItem(collection, record_id, version, False, scope, None)])
+    scope, owner = record_scope(collection, {**old, **changes})
+    await publish([FeedItem(collection, record_id, version, False, as_uuid(scope), as_uuid(owner))])
     return version
 
 

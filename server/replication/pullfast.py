@@ -18,11 +18,10 @@ import msgspec
 from piccolo.columns import JSON, UUID, Column, Timestamptz
 from piccolo.table import Table
 
-from server import permissions
+from server import permissions, specs
 from server.accounts.principal import Principal
 from server.org.tree import OrgTree
-from server.replication.rows import DERIVED_COLUMNS, JSON_TYPES, TABLES, data_fields
-from sync.schema import COLLECTIONS
+from server.replication.rows import JSON_TYPES, data_fields
 
 #: PostgreSQL's rendering of `rows.iso()` (to_char's MS truncates, like `microsecond // 1000`)
 _ISO = """'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'"""
@@ -60,10 +59,10 @@ def _expr(column: Column | None) -> str:
 def plan(collection: str) -> Plan | None:
     if collection in _PLANS:
         return _PLANS[collection]
-    table = TABLES.get(collection)
+    spec = specs.find(collection)
     result: Plan | None = None
-    if table is not None:
-        coll = COLLECTIONS[collection]
+    if spec is not None:
+        table, coll = spec.table, spec.schema
         names = tuple(data_fields(coll))
         common = [_expr(_column(table, n)) for n in _COMMON]
         select = [*common, '"deleted"', '"field_meta"::text']
@@ -72,9 +71,7 @@ def plan(collection: str) -> Plan | None:
             column = _column(table, name)
             select.append(_expr(column))
             json_flags.append(column is not None and coll.fields[name].type in JSON_TYPES)
-        derived = tuple(
-            name for name in DERIVED_COLUMNS.get(collection, ()) if _column(table, name)
-        )
+        derived = tuple(name for name in spec.derived_columns if _column(table, name))
         select += [f'"{name}"::text' for name in derived]
         sql = (
             f'SELECT {", ".join(select)} FROM "{table._meta.tablename}" '

@@ -13,42 +13,25 @@ from uuid import UUID
 
 from piccolo.table import Table
 
-from server.accounts.tables import User
-from server.org.tables import OrgUnit
-from server.records.tables import (
-    Conflict,
-    Consultation,
-    DispatchOrder,
-    Dispute,
-    GradedWarning,
-    Notification,
-    PsychSession,
-    PsychSlot,
-    Visit,
-)
+from server import specs
 from sync.model import Record
-from sync.schema import COLLECTIONS, COMMON_FIELD_NAMES, Collection
+from sync.schema import COMMON_FIELD_NAMES, Collection
 from sync.times import parse_rfc3339
 
-TABLES: dict[str, type[Table]] = {
-    "org_units": OrgUnit,
-    "users": User,
-    "disputes": Dispute,
-    "visits": Visit,
-    "consultations": Consultation,
-    "psych_slots": PsychSlot,
-    "psych_sessions": PsychSession,
-    "dispatch_orders": DispatchOrder,
-    "warnings": GradedWarning,
-    "notifications": Notification,
-    "conflicts": Conflict,
-}
+
+def table_of(collection: str) -> type[Table] | None:
+    """The table of a registered collection (None for an unknown name)."""
+    spec = specs.find(collection)
+    return spec.table if spec is not None else None
+
+
+def derived_columns_of(collection: str) -> tuple[str, ...]:
+    """The server-derived scope columns of a collection: stored, never sent to devices."""
+    spec = specs.find(collection)
+    return spec.derived_columns if spec is not None else ()
+
+
 JSON_TYPES = frozenset({"list", "geo", "object", "any"})
-#: columns the server derives for scoping; stored, never sent to devices
-DERIVED_COLUMNS: dict[str, tuple[str, ...]] = {
-    "visits": ("community_id",),
-    "conflicts": ("scope_org_id",),
-}
 
 
 def iso(value: datetime | None) -> str | None:
@@ -99,7 +82,7 @@ _DATA_FIELDS: dict[str, list[str]] = {}
 
 
 def row_to_record(collection: str, row: dict[str, Any]) -> Record:
-    coll = COLLECTIONS[collection]
+    coll = specs.get(collection).schema
     meta = row.get("field_meta") or {}
     if isinstance(meta, str):
         meta = json.loads(meta)
@@ -124,7 +107,7 @@ def row_to_record(collection: str, row: dict[str, Any]) -> Record:
 
 def record_to_row(record: Record, derived: dict[str, Any] | None = None) -> dict[str, Any]:
     """Column values for an insert or update of this record."""
-    coll = COLLECTIONS[record.collection]
+    coll = specs.get(record.collection).schema
     meta = {
         name: [version, record.field_clocks.get(name, "")]
         for name, version in record.field_versions.items()

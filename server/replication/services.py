@@ -1,8 +1,9 @@
 """Push and pull (SYNC_PROTOCOL.md): the server side of the sync engine.
 
-A push is one database transaction: lock the device, preload what the batch touches, run the
-pure engine, let the domain rules react (warnings, notifications) on the same working set, flush
-everything, commit, then wake the push deliverer.  A pull reads the change feed after the cursor
+A push is one database transaction: lock the device, preload what the batch touches (and what
+each collection's spec asks for), run the pure engine, let the domains react (warnings,
+notifications; `CollectionSpec.reactions`) on the same working set, flush everything, commit,
+then run the after-commit work (waking the push deliverer).  A pull reads the change feed after the cursor
 and sends each record the reader may see, without the fields they may not read.
 """
 
@@ -19,16 +20,16 @@ from uuid import UUID
 
 from piccolo.engine.postgres import PostgresEngine
 
-from server import permissions
+from server import permissions, specs
 from server.accounts.principal import Principal
 from server.db import engine, write_transaction
-from server.events import rules
 from server.http.errors import ApiError
 from server.org.tree import OrgTree, load_tree
 from server.replication import pgbulk, pullfast
 from server.replication.feed import current_number
-from server.replication.gate import ScopeGate, as_permission_record
-from server.replication.rows import TABLES, iso, row_to_record, wire_fields
+from server.replication.gate import ScopeGate
+from server.replication.reactions import react
+from server.replication.rows import derived_columns_of, iso, row_to_record, table_of, wire_fields
 from server.replication.store import WorkingSet, mutation_keys
 from server.replication.tables import FeedEntry
 from sync.engine import PushOutcome, push
@@ -71,7 +72,7 @@ async def push_batch(principal: Principal, mutations: list[Mutation]) -> PushRes
             gate=ScopeGate(principal, tree, ws),
             clock=_clock,
         )
-        after_commit = await rules.react(ws, outcome.applied, tree, now_ms=now_ms, clock=_clock)
+        after_commit = await react(ws, outcome.applied, tree, now_ms=now_ms, clock=_clock)
         await ws.flush()
     for callback in after_commit:
         callback()
@@ -82,39 +83,25 @@ async def _preload(ws: WorkingSet, mutations: list[Mutation]) -> None:
     await ws.load_device([m.seq for m in mutations])
     pending = [m for m in mutations if m.seq > ws.last_seq(ws.device_id)]
     keys = mutation_keys(pending)
-    # records that decide a mutation's scope or outcome: a visit's dispute, a conflict's target
+    # records that decide a mutation's scope or outcome (a visit's dispute), then the records
+    # the loaded ones need beside them (a conflict's target): each spec says which
     for m in pending:
-        if m.collection in ("visits", "psych_sessions") and isinstance(
-            m.fields.get("dispute_id"), str
-        ):
-            keys.add(("disputes", m.fields["dispute_id"]))
+        spec = specs.find(m.collection)
+        if spec is not None:
+            keys.update(spec.mutation_refs(m))
     loaded = await ws.load_records(_valid_keys(keys))
     extra: set[tuple[str, str]] = set()
     for record in loaded:
-        if record.collection == "conflicts":
-            extra.add(
-                (str(record.fields.get("target_collection")), str(record.fields.get("target_id")))
-            )
-        if record.collection == "visits" and record.fields.get("dispute_id"):
-            extra.add(("disputes", str(record.fields["dispute_id"])))
+        extra.update(specs.get(record.collection).record_refs(record))
     loaded += await ws.load_records(_valid_keys(extra))
     await ws.load_snapshots(
         (m.collection, m.record_id, m.base_version) for m in pending if m.base_version > 0
     )
     await ws.load_set_deltas(keys)
     await ws.load_device_users(loaded)
-    psychologists: set[str] = set()
-    rooms: set[str] = set()
-    for m in pending:
-        if m.collection != "psych_sessions":
-            continue
-        current = ws.records.get((m.collection, m.record_id))
-        for source in (m.fields, current.fields if current else {}):
-            if isinstance(source.get("psychologist_id"), str):
-                psychologists.add(source["psychologist_id"])
-            if isinstance(source.get("room_id"), str):
-                rooms.add(source["room_id"])
-    await ws.load_psych(_valid_ids(psychologists), _valid_ids(rooms))
+    for spec in specs.all_specs():
+        if spec.preload is not None:
+            await spec.preload(ws, pending)
 
 
 def _valid_ids(values: set[str]) -> set[str]:
@@ -129,7 +116,7 @@ def _valid_ids(values: set[str]) -> set[str]:
 
 
 def _valid_keys(keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
-    return {(c, r) for c, r in keys if c in TABLES and _valid_ids({r})}
+    return {(c, r) for c, r in keys if table_of(c) is not None and _valid_ids({r})}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -280,16 +267,15 @@ async def _load(
         by_collection.setdefault(entry["collection"], []).append(entry["record_id"])
     out: dict[tuple[str, str], tuple[Record, dict[str, Any]]] = {}
     for collection, ids in by_collection.items():
-        table = TABLES.get(collection)
+        table = table_of(collection)
         if table is None:
             continue
         rows = await _fetch_rows(table, ids)
+        derived_names = derived_columns_of(collection)
         for row in rows:
             record = row_to_record(collection, row)
             derived: dict[str, Any] = {
-                k: (str(row[k]) if row.get(k) else None)
-                for k in ("community_id", "scope_org_id")
-                if k in row and collection in ("visits", "conflicts")
+                k: (str(row[k]) if row.get(k) else None) for k in derived_names if k in row
             }
             out[(collection, record.id)] = (record, derived)
     return out
@@ -358,4 +344,4 @@ async def _evictions(principal: Principal, tree: OrgTree, cursor: Cursor) -> lis
     return evict
 
 
-__all__ = ["Cursor", "PushResponse", "as_permission_record", "pull_page", "push_batch"]
+__all__ = ["Cursor", "PushResponse", "pull_page", "push_batch"]

@@ -1,8 +1,8 @@
 """The engine's Store over the database: preload a working set, run the engine, flush.
 
-`load()` reads everything a batch can touch in a few queries (the records it names, their base
-snapshots, the device's answers, nearby psych sessions and slots) and, on PostgreSQL, locks the
-touched rows so two batches editing one record take turns.  The engine then runs synchronously
+The push's preload reads everything a batch can touch in a few queries (the records it names and
+those their specs ask for, their base snapshots, the device's answers) and, on PostgreSQL, locks
+the touched rows so two batches editing one record take turns.  The engine then runs synchronously
 against memory; `flush()` writes every change in bulk inside the same transaction: records,
 version snapshots, answers, set deltas, the audit trail and, last, the change feed (whose
 counter lock is held until commit; see feed.py).
@@ -21,12 +21,13 @@ import msgspec
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.table import Table
 
+from server import specs
 from server.accounts.tables import Device
 from server.db import engine
 from server.permissions import record_scope
 from server.replication import pgbulk
 from server.replication.feed import FeedItem, publish
-from server.replication.rows import TABLES, record_to_row, row_to_record
+from server.replication.rows import record_to_row, row_to_record, table_of
 from server.replication.tables import (
     AuditEntry,
     DeviceAnswer,
@@ -35,7 +36,7 @@ from server.replication.tables import (
 )
 from sync.hlc import parse_hlc
 from sync.model import Applied, Mutation, Record, Result, SetDelta
-from sync.store import ACTIVE_SESSION_STATES, open_slots_among, overlapping_sessions
+from sync.store import open_slots_among, overlapping_sessions
 
 Key = tuple[str, str]
 #: set deltas kept per (record, device): a device rarely queues more edits of one record
@@ -59,6 +60,8 @@ class WorkingSet:
     """A Store (sync/store.py) holding one batch's slice of the database in memory."""
 
     def __init__(self, device_id: str, user_id: str) -> None:
+        # the engine merges against the registered collections: make sure they are
+        specs.ensure_loaded()
         self.device_id = device_id
         self.user_id = user_id
         self.records: dict[Key, Record | None] = {}
@@ -67,8 +70,8 @@ class WorkingSet:
         self._answers: dict[int, Result] = {}
         self._deltas: dict[tuple[str, str, str], list[SetDelta]] = {}
         self._device_users: dict[str, str] = {device_id: user_id}
-        self._sessions_loaded: set[str] = set()
-        self._slots_loaded: set[str] = set()
+        #: what the domains' preload hooks already loaded into this working set
+        self.memo: dict[str, Any] = {}
         self._derived: dict[Key, dict[str, Any]] = {}
         self._deltas_dirty: set[tuple[str, str, str]] = set()
         # what flush() will write
@@ -103,12 +106,13 @@ class WorkingSet:
         """Load (and on PostgreSQL lock) records not yet in the working set."""
         by_collection: dict[str, set[str]] = defaultdict(set)
         for collection, record_id in keys:
-            if collection in TABLES and (collection, record_id) not in self.records:
+            if table_of(collection) is not None and (collection, record_id) not in self.records:
                 by_collection[collection].add(record_id)
         loaded: list[Record] = []
         for collection in sorted(by_collection):
             ids = sorted(by_collection[collection])
-            table = TABLES[collection]
+            table = specs.get(collection).table
+            derived = specs.get(collection).derived_columns
             for record_id in ids:
                 self.records[(collection, record_id)] = None
             uuids = [UUID(i) for i in ids]
@@ -123,9 +127,8 @@ class WorkingSet:
             for row in rows:
                 record = row_to_record(collection, row)
                 self.records[(collection, record.id)] = record
-                self._derived[(collection, record.id)] = {
-                    k: row.get(k) for k in ("community_id", "scope_org_id") if k in row
-                }
+                if derived:
+                    self._derived[(collection, record.id)] = {k: row.get(k) for k in derived}
                 loaded.append(record)
         return loaded
 
@@ -201,42 +204,12 @@ class WorkingSet:
             ):
                 self._device_users[str(row["id"])] = str(row["user_id"])
 
-    async def load_psych(self, psychologists: set[str], rooms: set[str]) -> None:
-        """Active sessions of these psychologists and rooms, and the psychologists' open slots,
-        so `find_sessions` and `open_slots` can answer from memory."""
-        from server.records.tables import PsychSession, PsychSlot
-
-        people = [UUID(p) for p in psychologists - self._sessions_loaded]
-        places = [UUID(r) for r in rooms - self._sessions_loaded]
-        if people or places:
-            condition = PsychSession.status.is_in(list(ACTIVE_SESSION_STATES)) & (
-                PsychSession.deleted.eq(False)
-            )
-            who: Any = None
-            if people:
-                who = PsychSession.psychologist_id.is_in(people)
-            if places:
-                where_room = PsychSession.room_id.is_in(places)
-                who = where_room if who is None else (who | where_room)
-            assert who is not None
-            rows = await PsychSession.select().where(condition & who).output(load_json=True)
-            for row in rows:
-                key = ("psych_sessions", str(row["id"]))
-                if key not in self.records:
-                    self.records[key] = row_to_record("psych_sessions", row)
-            self._sessions_loaded |= psychologists | rooms
-        slot_people = [UUID(p) for p in psychologists - self._slots_loaded]
-        if slot_people:
-            rows = (
-                await PsychSlot.select()
-                .where(PsychSlot.psychologist_id.is_in(slot_people), PsychSlot.deleted.eq(False))
-                .output(load_json=True)
-            )
-            for row in rows:
-                key = ("psych_slots", str(row["id"]))
-                if key not in self.records:
-                    self.records[key] = row_to_record("psych_slots", row)
-            self._slots_loaded |= psychologists
+    def adopt_rows(self, collection: str, rows: Iterable[dict[str, Any]]) -> None:
+        """Add rows a domain's preload hook read (records already here keep their state)."""
+        for row in rows:
+            key = (collection, str(row["id"]))
+            if key not in self.records:
+                self.records[key] = row_to_record(collection, row)
 
     def expect_new(self, collection: str, record_id: str) -> None:
         """Declare an id the server is about to create (a warning, a notification), so `get`
@@ -310,27 +283,37 @@ class WorkingSet:
 
     # ---- derived scope columns ---------------------------------------------------------------
     def derived_columns(self, record: Record) -> dict[str, Any]:
-        """Server-only columns: a visit's community (its dispute's), a conflict's scope."""
-        if record.collection == "visits":
-            dispute = self.records.get(("disputes", str(record.fields.get("dispute_id"))))
-            if dispute is not None:
-                return {"community_id": dispute.fields.get("community_id")}
-            return dict(self._derived.get(("visits", record.id), {"community_id": None}))
-        if record.collection == "conflicts":
-            target = self.records.get(
-                (str(record.fields.get("target_collection")), str(record.fields.get("target_id")))
-            )
-            if target is not None:
-                scope = self.scope_of(target)
-                return {"scope_org_id": scope}
-            return dict(self._derived.get(("conflicts", record.id), {"scope_org_id": None}))
-        return {}
+        """Server-only columns of a record (a visit's community, a conflict's scope): derived
+        from the working set by its spec, else as its row holds them."""
+        spec = specs.get(record.collection)
+        if not spec.derived_columns:
+            return {}
+        if spec.derive is not None:
+            derived = spec.derive(self, record)
+            if derived is not None:
+                return derived
+        stored = self._derived.get((record.collection, record.id))
+        if stored is not None:
+            return dict(stored)
+        return dict.fromkeys(spec.derived_columns)
 
     def scope_of(self, record: Record) -> str | None:
         """The org unit that scopes a record (for permissions and the feed)."""
         as_dict = {**record.fields, **self.derived_columns(record)}
         scope, _ = record_scope(record.collection, as_dict)
         return scope
+
+    def permission_record(self, record: Record) -> dict[str, Any]:
+        """A record as the permission rules read it (see `server.specs.PermissionRecord`)."""
+        return {
+            **record.fields,
+            "id": record.id,
+            "created_by": record.created_by,
+            **{
+                k: (str(v) if v is not None else None)
+                for k, v in self.derived_columns(record).items()
+            },
+        }
 
     # ---- writing ---------------------------------------------------------------------------
     async def flush(self, now: datetime | None = None) -> None:
@@ -413,12 +396,12 @@ class WorkingSet:
             row = record_to_row(record, self.derived_columns(record))
             (updates if existed else inserts)[(collection, tuple(row))].append(row)
         for (collection, _), rows in inserts.items():
-            await _insert(TABLES[collection], rows)
+            await _insert(specs.get(collection).table, rows)
         for (collection, names), rows in updates.items():
             # Only what a sync write owns: server-only columns (deadline and reminder stamps,
             # password hashes) keep their values.
             written = [name for name in names if name != "id"]
-            await _insert(TABLES[collection], rows, conflict="id", update=written)
+            await _insert(specs.get(collection).table, rows, conflict="id", update=written)
 
     async def _write_answers(self, now: datetime) -> None:
         if not self.new_answers:

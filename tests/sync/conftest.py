@@ -12,6 +12,10 @@ for path in (str(HERE.parents[1]), str(HERE)):
     if path not in sys.path:
         sys.path.insert(0, path)
 
+# The engine merges against the collections the server's domains declare; register them (the
+# one registration the server makes, server/domains.py) before any test runs the engine.
+import server.domains  # noqa: E402,F401
+
 settings.register_profile(
     "sync",
     max_examples=200,

@@ -6,9 +6,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from server.disputes.schema import DISPUTE_STATES
 from sync.model import Rejected
 from sync.policies import APPLY, CONFLICT, KEEP, merge_field, merge_set
-from sync.schema import COLLECTIONS, DISPUTE_STATES
+from sync.schema import COLLECTIONS
 
 F = COLLECTIONS["disputes"].fields
 H1, H2 = "1764000000000-0000-a", "1764000000001-0000-b"

@@ -14,10 +14,10 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
+from server.disputes.schema import DISPUTE_STATES
 from sync.engine import push
 from sync.hlc import Hlc, ServerClock, format_hlc, parse_hlc
 from sync.model import Actor, Mutation, Record, Result
-from sync.schema import DISPUTE_STATES
 from sync.store import MemoryStore
 from sync.validate import canonical_json
 

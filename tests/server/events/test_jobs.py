@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 
-from server.events import jobs
+from server.dispatch import jobs as dispatch_jobs
+from server.psych import jobs as psych_jobs
+from server.warnings import jobs as warning_jobs
 from tests.helpers import COMMUNITY_A, HOUSING, ROOM_A, login, new_dispute
 from tests.server.events.test_rules import inbox, iso, sessions, warnings_about
 
@@ -46,11 +48,11 @@ async def test_overdue_order_is_chased_then_escalated_street_then_district(clien
     who = await sessions(client, "admin.a", "dept.housing", "street.a", "district")
     order_id, now = await _order(who["admin.a"], timedelta(minutes=30), timedelta(days=1))
 
-    assert await jobs.check_deadlines(now + timedelta(minutes=10)) == 0  # not late yet
+    assert await dispatch_jobs.check_deadlines(now + timedelta(minutes=10)) == 0  # not late yet
     assert not (await _order_fields(who["admin.a"], order_id)).get("overdue")
 
     late = now + timedelta(minutes=31)
-    assert await jobs.check_deadlines(late) >= 1
+    assert await dispatch_jobs.check_deadlines(late) >= 1
     fields = await _order_fields(who["admin.a"], order_id)
     assert fields["overdue"] is True and fields["escalation_level"] == "community"
     chase = [n for n in await inbox(who["dept.housing"]) if n["type"] == "dispatch_chase"]
@@ -59,15 +61,19 @@ async def test_overdue_order_is_chased_then_escalated_street_then_district(clien
     assert [w["source"] for w in warned] == ["dispatch_overdue"]
 
     # running again at the same moment changes nothing (a retried beat task)
-    await jobs.check_deadlines(late)
+    await dispatch_jobs.check_deadlines(late)
     assert len(await warnings_about(who["admin.a"], order_id)) == 1
 
-    await jobs.check_deadlines(late + jobs.ESCALATION_GRACE + timedelta(minutes=1))
+    await dispatch_jobs.check_deadlines(
+        late + dispatch_jobs.ESCALATION_GRACE + timedelta(minutes=1)
+    )
     assert (await _order_fields(who["admin.a"], order_id))["escalation_level"] == "street"
     street = [n for n in await inbox(who["street.a"]) if n["type"] == "dispatch_escalated"]
     assert any(n["url"] == f"#/orders/{order_id}" for n in street)
 
-    await jobs.check_deadlines(late + 2 * jobs.ESCALATION_GRACE + timedelta(minutes=1))
+    await dispatch_jobs.check_deadlines(
+        late + 2 * dispatch_jobs.ESCALATION_GRACE + timedelta(minutes=1)
+    )
     assert (await _order_fields(who["admin.a"], order_id))["escalation_level"] == "district"
     district = [n for n in await inbox(who["district"]) if n["type"] == "dispatch_escalated"]
     assert any(n["url"] == f"#/orders/{order_id}" for n in district)
@@ -87,10 +93,10 @@ async def test_an_order_checked_in_on_time_is_not_overdue_for_arrival(client: An
         },
         base_version=2,
     )
-    await jobs.check_deadlines(now + timedelta(hours=2))
+    await dispatch_jobs.check_deadlines(now + timedelta(hours=2))
     assert not (await _order_fields(who["admin.a"], order_id)).get("overdue")
     # ... but past resolve_by without resolution it is
-    await jobs.check_deadlines(now + timedelta(days=1, minutes=1))
+    await dispatch_jobs.check_deadlines(now + timedelta(days=1, minutes=1))
     assert (await _order_fields(who["admin.a"], order_id))["overdue"] is True
 
 
@@ -101,13 +107,13 @@ async def test_unacknowledged_red_warning_is_resent_one_level_up(client: Any) ->
     warning = (await warnings_about(who["admin.a"], dispute_id))[0]
     created = datetime.fromisoformat(warning["created_at"].replace("Z", "+00:00"))
 
-    await jobs.resend_red_warnings(created + timedelta(minutes=20))
+    await warning_jobs.resend_red_warnings(created + timedelta(minutes=20))
     assert not [n for n in await inbox(who["street.a"]) if n["title"] == "红色预警30分钟未确认"]
-    await jobs.resend_red_warnings(created + timedelta(minutes=31))
+    await warning_jobs.resend_red_warnings(created + timedelta(minutes=31))
     resent = [n for n in await inbox(who["street.a"]) if n["title"] == "红色预警30分钟未确认"]
     assert any(n["url"].endswith(warning["id"]) for n in resent)
     # only once
-    await jobs.resend_red_warnings(created + timedelta(minutes=90))
+    await warning_jobs.resend_red_warnings(created + timedelta(minutes=90))
     again = [n for n in await inbox(who["street.a"]) if n["url"].endswith(warning["id"])]
     assert len([n for n in again if n["title"] == "红色预警30分钟未确认"]) == 1
 
@@ -125,7 +131,7 @@ async def test_an_acknowledged_red_warning_is_not_resent(client: Any) -> None:
     )
     assert ack["status"] in ("applied", "merged"), ack
     created = datetime.fromisoformat(warning["created_at"].replace("Z", "+00:00"))
-    await jobs.resend_red_warnings(created + timedelta(minutes=31))
+    await warning_jobs.resend_red_warnings(created + timedelta(minutes=31))
     assert not [
         n
         for n in await inbox(who["street.a"])
@@ -160,12 +166,12 @@ async def test_psych_reminders_24h_and_1h_before(client: Any) -> None:
             if n["url"] == f"#/psych/{session_id}" and n["type"] == "psych_reminder"
         ]
 
-    await jobs.send_reminders(start - timedelta(hours=30))
+    await psych_jobs.send_reminders(start - timedelta(hours=30))
     assert reminders(await inbox(psy)) == []
-    await jobs.send_reminders(start - timedelta(hours=23))
-    await jobs.send_reminders(start - timedelta(hours=22))  # not twice
+    await psych_jobs.send_reminders(start - timedelta(hours=23))
+    await psych_jobs.send_reminders(start - timedelta(hours=22))  # not twice
     assert reminders(await inbox(psy)) == ["明天有一次心理咨询"]
-    await jobs.send_reminders(start - timedelta(minutes=50))
+    await psych_jobs.send_reminders(start - timedelta(minutes=50))
     notes = await inbox(psy)
     assert sorted(reminders(notes)) == sorted(["明天有一次心理咨询", "1小时后有一次心理咨询"])
     assert "PRIVATE" not in str(notes)

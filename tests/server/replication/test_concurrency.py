@@ -165,7 +165,7 @@ async def _run(server: LiveServer) -> None:
                 pass
             await reader.pull_page()  # once more from the final cursor: nothing was missing
 
-    from server.records.tables import Dispute
+    from server.disputes.tables import Dispute
 
     rows = await Dispute.select(Dispute.id, Dispute.version).where(
         Dispute.id.is_in([uuid.UUID(r) for r in touched])

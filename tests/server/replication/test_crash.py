@@ -158,7 +158,7 @@ async def test_sigkill_at_random_moments_applies_every_mutation_exactly_once(
 
 async def _check_exactly_once(devices: list[Device], seed: int) -> None:
     from server.accounts.tables import Device as DeviceRow
-    from server.records.tables import Dispute
+    from server.disputes.tables import Dispute
     from server.replication.tables import AuditEntry, DeviceAnswer, RecordVersion
 
     note = f"(seed {seed}: DOORSTEP_CRASH_SEED={seed} replays it)"

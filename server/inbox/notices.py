@@ -1,18 +1,25 @@
 """A notice to some users: an inbox record each (synced) and a Web Push to each subscribed
 device, written in the caller's transaction; the push is queued after commit.
 
+Reactions call `notify(reactor, notice)`: the notices of one run are written together when
+the run ends (`Reactor.before_flush`), and the deliverer is woken after commit.  Scheduled jobs
+that only send notices call `send` directly.
+
 Push payloads carry no personal data: a type, a short title and text, a link into the app and
 the notification's id.  The device pulls for the rest.
 """
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from server.notify.services import enqueue_push, make_topic
+from server.notify.services import enqueue_push, kick, make_topic
+from server.replication.reactions import AfterCommit, Reactor
 from server.replication.store import WorkingSet
 from sync.engine import server_write
 from sync.hlc import ServerClock
@@ -105,3 +112,35 @@ def notification_id(notice: Notice, user: str) -> str:
 
 def utc_ms() -> int:
     return int(datetime.now(UTC).timestamp() * 1000)
+
+
+_PENDING = "inbox.notices"
+
+
+def notify(reactor: Reactor, *notices: Notice) -> None:
+    """Queue notices on this reaction run; they are written once every reaction has run."""
+    reactor.memo.setdefault(_PENDING, []).extend(notices)
+    reactor.before_flush(_PENDING, _write_pending)
+
+
+def pending(reactor: Reactor) -> list[Notice]:
+    """The notices queued on this run so far."""
+    queued: list[Notice] = reactor.memo.get(_PENDING, [])
+    return queued
+
+
+async def _write_pending(reactor: Reactor) -> list[AfterCommit]:
+    notices = pending(reactor)
+    if not notices:
+        return []
+    deliveries = await send(reactor.ws, notices, now_ms=reactor.now_ms, clock=reactor.clock)
+    return [after_commit_kick(deliveries)] if deliveries else []
+
+
+def after_commit_kick(deliveries: list[int]) -> AfterCommit:
+    """Queue the pushes off the event loop: publishing to a slow broker must not stall it."""
+
+    def start() -> Any:
+        return asyncio.get_running_loop().run_in_executor(None, kick, deliveries)
+
+    return start

@@ -1,10 +1,12 @@
-"""Celery tasks of the events domain: the scheduled jobs, once a minute from `doorstep beat`."""
+"""The Celery task that runs the scheduled jobs, once a minute from `doorstep beat`.
+
+Its name stays `events.run_jobs` (the beat schedule and running workers know it by that name)."""
 
 from __future__ import annotations
 
 import asyncio
 
-from server.events.jobs import run_all
+from server.scheduling.runner import run_all
 from server.worker import app
 
 RUN_JOBS = "events.run_jobs"

@@ -1,8 +1,6 @@
-"""Who hears about what: the routing of warnings and notices over the org tree.
+"""Who hears about what: active users looked up by role and place in the org tree.
 
-Warnings route by level (issue "graded warnings"): blue → the community's admins and the
-assignee; yellow → plus the community's grid workers; orange → plus the street's admins;
-red → plus the district's admins.
+The routing of a warning by its level is the warnings domain's (`server/warnings/routing.py`).
 """
 
 from __future__ import annotations
@@ -13,8 +11,7 @@ from uuid import UUID
 from server.accounts.tables import User
 from server.org.tree import OrgTree
 from server.permissions import as_uuid
-
-LEVELS = ("blue", "yellow", "orange", "red")
+from server.replication.reactions import Reactor
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,25 +54,6 @@ class People:
             out |= self.with_role(role, place)
         return out
 
-    def for_warning(self, level: str, org_unit_id: UUID | None, assignee: str | None) -> set[str]:
-        rank = LEVELS.index(level) if level in LEVELS else 0
-        community = self.tree.nearest(org_unit_id, "community")
-        street = self.tree.nearest(org_unit_id, "street")
-        district = self.tree.nearest(org_unit_id, "district")
-        out = self.with_role("community_admin", community)
-        if community is None:
-            # a warning on a street or district unit starts at that level's admins
-            out |= self.with_role("street_admin", street)
-        if assignee:
-            out.add(assignee)
-        if rank >= 1:
-            out |= self.with_role("grid_worker", community)
-        if rank >= 2:
-            out |= self.with_role("street_admin", street)
-        if rank >= 3:
-            out |= self.with_role("district_admin", district)
-        return out
-
     def one_level_up(self, org_unit_id: UUID | None) -> set[str]:
         """The admins of the level above a unit's own (community → street → district)."""
         unit = self.tree.get(org_unit_id)
@@ -94,3 +72,11 @@ async def load_people(tree: OrgTree) -> People:
         [Person(str(r["id"]), r["role"], as_uuid(r["org_unit_id"])) for r in rows],
         tree,
     )
+
+
+async def people_of(reactor: Reactor) -> People:
+    """The active users, loaded once per reaction run."""
+    people: People | None = reactor.memo.get("inbox.people")
+    if people is None:
+        people = reactor.memo["inbox.people"] = await load_people(reactor.tree)
+    return people

@@ -1,0 +1,87 @@
+"""The `conflicts` collection as the server runs it.
+
+The engine opens conflicts and plans their resolution (sync/conflicts.py); the server decides
+who sees one (the two people whose edits clashed, and the admins of the target's scope), derives
+its scope from its target, and tells the two people.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from server.accounts.principal import Principal
+from server.conflicts.tables import Conflict
+from server.inbox.notices import Notice, notify
+from server.org.tree import OrgTree
+from server.permissions import ADMIN_ROLES, id_of, in_scope
+from server.replication.reactions import Reactor
+from server.replication.store import WorkingSet
+from server.specs import CollectionSpec, Key, PermissionRecord, Write
+from sync.conflicts import CONFLICTS
+from sync.model import Applied, Record
+
+
+def conflict_scope(record: PermissionRecord) -> tuple[str | None, str | None]:
+    return id_of(record.get("scope_org_id")), None
+
+
+def can_read_conflict(p: Principal, tree: OrgTree, record: PermissionRecord) -> bool:
+    if str(p.user_id) in (id_of(record.get("theirs_by")), id_of(record.get("yours_by"))):
+        return True
+    return p.role in ADMIN_ROLES and in_scope(p, tree, record.get("scope_org_id"))
+
+
+def check_conflict_write(w: Write) -> str | None:
+    # Resolving writes the target field: the engine checks that write separately.
+    if w.current is None or w.op == "delete":
+        return "conflicts are opened by the server"
+    return None
+
+
+def derive_conflict(ws: WorkingSet, record: Record) -> dict[str, Any] | None:
+    """A conflict is scoped like its target (None: the target is not loaded; keep the row's)."""
+    target = ws.records.get(_target(record))
+    if target is None:
+        return None
+    return {"scope_org_id": ws.scope_of(target)}
+
+
+def conflict_record_refs(record: Record) -> list[Key]:
+    return [_target(record)]
+
+
+def _target(record: Record) -> Key:
+    return str(record.fields.get("target_collection")), str(record.fields.get("target_id"))
+
+
+async def notify_clash(reactor: Reactor, item: Applied) -> list[Applied]:
+    """A new conflict tells the people whose edits clashed."""
+    if not item.created:
+        return []
+    fields = item.after.fields
+    users = {str(u) for u in (fields.get("theirs_by"), fields.get("yours_by")) if u}
+    notify(
+        reactor,
+        Notice(
+            users=frozenset(users),
+            type="conflict",
+            title="修改冲突待处理",
+            body="同一记录被同时修改，请选择保留的内容",
+            url=f"#/conflicts/{item.record_id}",
+            subject=f"conflict/{item.record_id}",
+        ),
+    )
+    return []
+
+
+CONFLICTS_SPEC = CollectionSpec(
+    schema=CONFLICTS,
+    table=Conflict,
+    can_read=can_read_conflict,
+    check_write=check_conflict_write,
+    scope=conflict_scope,
+    derived_columns=("scope_org_id",),
+    derive=derive_conflict,
+    record_refs=conflict_record_refs,
+    reactions=(notify_clash,),
+)

@@ -1,0 +1,1 @@
+"""Legal consultations: a lawyer's log."""

@@ -1,0 +1,37 @@
+"""The `consultations` collection as the server runs it: a lawyer's log of the consultations
+held in their community.  Only lawyers write it; lawyers and the admins above read it."""
+
+from __future__ import annotations
+
+from server.accounts.principal import Principal
+from server.consultations.schema import CONSULTATIONS
+from server.consultations.tables import Consultation
+from server.org.tree import OrgTree
+from server.permissions import ADMIN_ROLES, admit_new_in_community, id_of, in_scope
+from server.specs import CollectionSpec, PermissionRecord, Write
+
+
+def consultation_scope(record: PermissionRecord) -> tuple[str | None, str | None]:
+    return id_of(record.get("community_id")), None
+
+
+def can_read_consultation(p: Principal, tree: OrgTree, record: PermissionRecord) -> bool:
+    return p.role in {"lawyer"} | ADMIN_ROLES and in_scope(p, tree, record.get("community_id"))
+
+
+def check_consultation_write(w: Write) -> str | None:
+    if w.principal.role != "lawyer":
+        return "only lawyers keep consultation logs"
+    if not in_scope(w.principal, w.tree, w.merged.get("community_id")):
+        return "the community is outside your scope"
+    return None
+
+
+CONSULTATIONS_SPEC = CollectionSpec(
+    schema=CONSULTATIONS,
+    table=Consultation,
+    can_read=can_read_consultation,
+    check_write=check_consultation_write,
+    admit=admit_new_in_community,
+    scope=consultation_scope,
+)

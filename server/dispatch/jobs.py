@@ -1,0 +1,133 @@
+"""Dispatch-order deadlines, chasing and escalation (a scheduled job, every minute).
+
+Past `arrive_by` without check-in or past `resolve_by` without resolution → overdue, a chase to
+the department and an orange warning to the community; still overdue after each grace period →
+escalation to the street, then the district.  Each order is handled in its own transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from server.dispatch.schema import ESCALATION_LEVELS
+from server.dispatch.tables import DispatchOrder
+from server.inbox.notices import Notice, local_time, notify
+from server.inbox.recipients import people_of
+from server.org.tree import load_tree
+from server.permissions import as_uuid
+from server.replication.reactions import AfterCommit, Reactor
+from server.replication.store import WorkingSet
+from server.scheduling.runner import aware, clock, each, ms, now_or
+from server.warnings.rules import raise_warning
+from sync.engine import server_write
+
+#: an overdue order climbs one level per grace period
+ESCALATION_GRACE = timedelta(minutes=60)
+OPEN_FOR_ARRIVAL = ("issued", "acknowledged", "reopened")
+OPEN_FOR_RESOLUTION = ("issued", "acknowledged", "arrived", "reopened")
+ESCALATION_ORDER = ESCALATION_LEVELS
+
+
+async def check_deadlines(now: datetime | None = None) -> int:
+    moment = now_or(now)
+    rows = await DispatchOrder.select(DispatchOrder.id).where(
+        DispatchOrder.deleted.eq(False),
+        (
+            (
+                DispatchOrder.status.is_in(list(OPEN_FOR_ARRIVAL))
+                & (DispatchOrder.arrive_by < moment)
+            )
+            | (
+                DispatchOrder.status.is_in(list(OPEN_FOR_RESOLUTION))
+                & (DispatchOrder.resolve_by < moment)
+            )
+        ),
+    )
+    tree = await load_tree()
+
+    async def handle(order_id: UUID, ws: WorkingSet) -> list[AfterCommit]:
+        loaded = await ws.load_records([("dispatch_orders", str(order_id))])
+        stamps = await DispatchOrder.select(DispatchOrder.overdue_since).where(
+            DispatchOrder.id == order_id
+        )
+        if not loaded or not stamps:
+            return []
+        order = loaded[0]
+        since = stamps[0]["overdue_since"]
+        reactor = Reactor(ws, tree, ms(moment), clock)
+        people = await people_of(reactor)
+        fields = order.fields
+        url = f"#/orders/{order.id}"
+        applied = []
+        if not fields.get("overdue"):
+            applied.append(
+                server_write(
+                    ws,
+                    "dispatch_orders",
+                    order.id,
+                    {"overdue": True, "escalation_level": "community"},
+                    now_ms=ms(moment),
+                    clock=clock,
+                )
+            )
+            await DispatchOrder.update({DispatchOrder.overdue_since: moment}).where(
+                DispatchOrder.id == order_id
+            )
+            late_for = "到场" if fields.get("status") in OPEN_FOR_ARRIVAL else "办结"
+            notify(
+                reactor,
+                Notice(
+                    users=frozenset(
+                        people.with_role("department_officer", as_uuid(fields.get("department_id")))
+                    ),
+                    type="dispatch_chase",
+                    title=f"催办：派单已超过{late_for}时限",
+                    body=f"化解时限 {local_time(fields.get('resolve_by'))}，请尽快处理",
+                    url=url,
+                    subject=f"order/{order.id}/overdue",
+                    urgency="high",
+                    topic=f"order/{order.id}",
+                ),
+            )
+            applied += raise_warning(
+                reactor,
+                level="orange",
+                source="dispatch_overdue",
+                subject=ws.records[("dispatch_orders", order.id)] or order,
+                org_unit_id=fields.get("community_id"),
+                message=f"派单超时未{late_for}，请督办",
+            )
+        else:
+            level = str(fields.get("escalation_level") or "community")
+            steps = int((moment - aware(since or moment)) / ESCALATION_GRACE)
+            target = ESCALATION_ORDER[min(steps, len(ESCALATION_ORDER) - 1)]
+            if ESCALATION_ORDER.index(target) <= ESCALATION_ORDER.index(level):
+                return []
+            applied.append(
+                server_write(
+                    ws,
+                    "dispatch_orders",
+                    order.id,
+                    {"escalation_level": target},
+                    now_ms=ms(moment),
+                    clock=clock,
+                )
+            )
+            community = as_uuid(fields.get("community_id"))
+            place = tree.nearest(community, target)
+            notify(
+                reactor,
+                Notice(
+                    users=frozenset(people.with_role(f"{target}_admin", place)),
+                    type="dispatch_escalated",
+                    title="督办：超时派单已升级",
+                    body=f"派单超时未办结，已升级至{'街道' if target == 'street' else '区'}级督办",
+                    url=url,
+                    subject=f"order/{order.id}/escalated/{target}",
+                    urgency="high",
+                ),
+            )
+        return await reactor.run(applied)
+
+    return await each([r["id"] for r in rows], handle)

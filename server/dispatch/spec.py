@@ -1,0 +1,22 @@
+"""The `dispatch_orders` collection as the server runs it."""
+
+from __future__ import annotations
+
+from server.dispatch.access import can_read_order, check_order_write, order_scope
+from server.dispatch.jobs import check_deadlines
+from server.dispatch.rules import notify_order_change
+from server.dispatch.schema import DISPATCH_ORDERS
+from server.dispatch.tables import DispatchOrder
+from server.permissions import admit_new_in_community
+from server.specs import CollectionSpec, Job
+
+DISPATCH_ORDERS_SPEC = CollectionSpec(
+    schema=DISPATCH_ORDERS,
+    table=DispatchOrder,
+    can_read=can_read_order,
+    check_write=check_order_write,
+    admit=admit_new_in_community,
+    scope=order_scope,
+    reactions=(notify_order_change,),
+    jobs=(Job("deadlines", check_deadlines),),
+)

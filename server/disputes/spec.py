@@ -1,0 +1,44 @@
+"""The `disputes` and `visits` collections as the server runs them."""
+
+from __future__ import annotations
+
+from server.disputes.access import (
+    admit_visit,
+    can_read_dispute,
+    can_read_visit,
+    check_dispute_write,
+    check_visit_write,
+    derive_visit,
+    dispute_scope,
+    visit_mutation_refs,
+    visit_record_refs,
+    visit_scope,
+)
+from server.disputes.rules import warn_on_risk
+from server.disputes.schema import DISPUTES, VISITS
+from server.disputes.tables import Dispute, Visit
+from server.permissions import admit_new_in_community
+from server.specs import CollectionSpec
+
+DISPUTES_SPEC = CollectionSpec(
+    schema=DISPUTES,
+    table=Dispute,
+    can_read=can_read_dispute,
+    check_write=check_dispute_write,
+    admit=admit_new_in_community,
+    scope=dispute_scope,
+    reactions=(warn_on_risk,),
+)
+
+VISITS_SPEC = CollectionSpec(
+    schema=VISITS,
+    table=Visit,
+    can_read=can_read_visit,
+    check_write=check_visit_write,
+    admit=admit_visit,
+    scope=visit_scope,
+    derived_columns=("community_id",),
+    derive=derive_visit,
+    mutation_refs=visit_mutation_refs,
+    record_refs=visit_record_refs,
+)

@@ -1,0 +1,52 @@
+"""Tables of the disputes domain.  Column names equal schema field names.
+
+Their CREATE TABLE lives in the historical migration of the `records` Piccolo app
+(server/records/piccolo_migrations/), which this domain must not rewrite; new columns of these
+tables get migrations in a `disputes` Piccolo app of their own (docs/architecture.md).
+"""
+
+from __future__ import annotations
+
+from piccolo.table import Table
+
+from server.records.columns import (
+    SyncedColumns,
+    enum_column,
+    json_column,
+    ref_column,
+    str_column,
+    text_column,
+    when_column,
+)
+
+
+class Dispute(SyncedColumns, Table, tablename="disputes"):
+    community_id = ref_column(index=True)
+    grid_id = ref_column()
+    service_type = enum_column()
+    channel = enum_column()
+    category = enum_column()
+    title = str_column()
+    description = text_column()
+    parties = json_column()
+    location = json_column()
+    address = str_column()
+    photos = json_column()
+    tags = json_column()
+    risk_level = enum_column()
+    status = enum_column()
+    assignee_id = ref_column()
+    follow_up_at = when_column()
+    resolution_summary = text_column()
+
+
+class Visit(SyncedColumns, Table, tablename="visits"):
+    dispute_id = ref_column(index=True)
+    visited_at = when_column()
+    kind = enum_column()
+    notes = text_column()
+    location = json_column()
+    photos = json_column()
+    outcome = enum_column()
+    #: copied from the dispute at creation: a visit's scope is its dispute's
+    community_id = ref_column(index=True)

@@ -1,1 +1,0 @@
-"""Domain events: warnings, notices and the scheduled jobs (deadlines, reminders)."""

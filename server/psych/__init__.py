@@ -1,0 +1,1 @@
+"""Psychological counselling: psychologists' slots, sessions and bookings, reminders."""

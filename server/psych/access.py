@@ -1,0 +1,80 @@
+"""Who may read and write psych slots and sessions.
+
+Psychologists own their slots and sessions; a session's notes are readable by its psychologist
+alone.  Community staff and admins may ask for a session (a referral, `requested`), never
+schedule it or touch its clinical fields; the author of a referral may cancel it.  Slots hold no
+client data: everyone may read them, since referrals are booked against them.
+"""
+
+from __future__ import annotations
+
+from server.accounts.principal import Principal
+from server.org.tree import OrgTree
+from server.permissions import ADMIN_ROLES, COMMUNITY_STAFF, can_read, id_of, in_scope
+from server.specs import Admission, PermissionRecord, Write
+from sync.model import MutationError
+
+#: fields a referral (a booking by someone other than the psychologist) may set
+SESSION_REFERRAL_FIELDS = frozenset(
+    {"psychologist_id", "room_id", "starts_at", "ends_at", "client_ref", "dispute_id", "status"}
+)
+#: fields only the session's psychologist may read
+PRIVATE_SESSION_FIELDS = frozenset({"notes"})
+
+
+def psych_scope(record: PermissionRecord) -> tuple[str | None, str | None]:
+    return id_of(record.get("room_id")), id_of(record.get("psychologist_id"))
+
+
+# -- slots --------------------------------------------------------------------------------------
+def can_read_slot(p: Principal, tree: OrgTree, record: PermissionRecord) -> bool:
+    return True  # availability is what referrals are booked against; it holds no client data
+
+
+def check_slot_write(w: Write) -> str | None:
+    if w.principal.role != "psychologist" or id_of(w.merged.get("psychologist_id")) != w.me:
+        return "only the psychologist edits their own availability"
+    return None
+
+
+# -- sessions -----------------------------------------------------------------------------------
+def can_read_session(p: Principal, tree: OrgTree, record: PermissionRecord) -> bool:
+    me = str(p.user_id)
+    if id_of(record.get("psychologist_id")) == me or id_of(record.get("created_by")) == me:
+        return True
+    return p.role in ADMIN_ROLES and in_scope(p, tree, record.get("room_id"))
+
+
+def check_session_write(w: Write) -> str | None:
+    p, current, proposed = w.principal, w.current, w.proposed
+    if p.role == "psychologist" and id_of(w.merged.get("psychologist_id")) == w.me:
+        return None
+    # a referral: others may ask for a session, never schedule it or touch clinical fields
+    if p.role in COMMUNITY_STAFF | ADMIN_ROLES:
+        if set(proposed) - SESSION_REFERRAL_FIELDS:
+            return "only the session's psychologist writes notes and risk"
+        if current is None:
+            if proposed.get("status", "requested") != "requested":
+                return "a referral is created as requested; the psychologist schedules it"
+            return None
+        own_referral = id_of(current.get("created_by")) == w.me
+        if own_referral and proposed == {"status": "cancelled"}:
+            return None
+        return "only the psychologist changes a booked session"
+    return "your role cannot book sessions"
+
+
+def admit_session(a: Admission) -> MutationError | None:
+    """A referral may cite only a dispute its author can see."""
+    if not a.proposal.get("dispute_id"):
+        return None
+    dispute = a.ws.records.get(("disputes", str(a.proposal["dispute_id"])))
+    if dispute is None or not can_read(
+        a.principal, a.tree, "disputes", a.ws.permission_record(dispute)
+    ):
+        return MutationError(
+            "forbidden",
+            "the cited dispute does not exist or is outside your scope",
+            {"collection": a.collection, "field": "dispute_id"},
+        )
+    return None

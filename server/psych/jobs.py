@@ -1,0 +1,63 @@
+"""Psych session reminders, 24 h and 1 h before, to the psychologist, with no clinical content."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from server.inbox.notices import Notice, after_commit_kick, local_time, send
+from server.psych.tables import PsychSession
+from server.replication.reactions import AfterCommit
+from server.replication.store import WorkingSet
+from server.scheduling.runner import aware, clock, each, ms, now_or
+
+
+async def send_reminders(now: datetime | None = None) -> int:
+    moment = now_or(now)
+    rows = await PsychSession.select(
+        PsychSession.id,
+        PsychSession.starts_at,
+        PsychSession.psychologist_id,
+        PsychSession.reminded_24h_at,
+        PsychSession.reminded_1h_at,
+    ).where(
+        PsychSession.deleted.eq(False),
+        PsychSession.status == "scheduled",
+        PsychSession.starts_at > moment,
+        PsychSession.starts_at <= moment + timedelta(hours=24),
+    )
+    due: list[tuple[UUID, str, str, Any]] = []
+    for row in rows:
+        starts = aware(row["starts_at"])
+        if starts - moment <= timedelta(hours=1) and row["reminded_1h_at"] is None:
+            due.append((row["id"], "1h", str(row["psychologist_id"]), starts))
+        elif row["reminded_24h_at"] is None and starts - moment > timedelta(hours=1):
+            due.append((row["id"], "24h", str(row["psychologist_id"]), starts))
+    by_id = {d[0]: d for d in due}
+
+    async def handle(session_id: UUID, ws: WorkingSet) -> list[AfterCommit]:
+        _, which, psychologist, starts = by_id[session_id]
+        column = PsychSession.reminded_1h_at if which == "1h" else PsychSession.reminded_24h_at
+        # Claim the reminder first: a second run of this job finds it taken.
+        claimed = (
+            await PsychSession.update({column: moment})
+            .where(PsychSession.id == session_id, column.is_null())
+            .returning(PsychSession.id)
+        )
+        if not claimed:
+            return []
+        when = "1小时后" if which == "1h" else "明天"
+        notice = Notice(
+            users=frozenset({psychologist}),
+            type="psych_reminder",
+            title=f"{when}有一次心理咨询",
+            body=f"时间 {local_time(starts.isoformat())}",
+            url=f"#/psych/{session_id}",
+            subject=f"session/{session_id}/reminder/{which}",
+            ttl=3600 if which == "1h" else 12 * 3600,
+        )
+        deliveries = await send(ws, [notice], now_ms=ms(moment), clock=clock)
+        return [after_commit_kick(deliveries)] if deliveries else []
+
+    return await each(list(by_id), handle)

@@ -1,0 +1,42 @@
+"""The `psych_slots` and `psych_sessions` collections as the server runs them."""
+
+from __future__ import annotations
+
+from server.psych.access import (
+    PRIVATE_SESSION_FIELDS,
+    admit_session,
+    can_read_session,
+    can_read_slot,
+    check_session_write,
+    check_slot_write,
+    psych_scope,
+)
+from server.psych.booking import preload_bookings, session_mutation_refs
+from server.psych.jobs import send_reminders
+from server.psych.rules import notify_booking, warn_on_risk
+from server.psych.schema import PSYCH_SESSIONS, PSYCH_SLOTS
+from server.psych.tables import PsychSession, PsychSlot
+from server.specs import CollectionSpec, Job
+
+PSYCH_SLOTS_SPEC = CollectionSpec(
+    schema=PSYCH_SLOTS,
+    table=PsychSlot,
+    can_read=can_read_slot,
+    check_write=check_slot_write,
+    scope=psych_scope,
+)
+
+PSYCH_SESSIONS_SPEC = CollectionSpec(
+    schema=PSYCH_SESSIONS,
+    table=PsychSession,
+    can_read=can_read_session,
+    check_write=check_session_write,
+    private_fields=PRIVATE_SESSION_FIELDS,
+    private_to="psychologist_id",
+    admit=admit_session,
+    scope=psych_scope,
+    mutation_refs=session_mutation_refs,
+    preload=preload_bookings,
+    reactions=(warn_on_risk, notify_booking),
+    jobs=(Job("reminders", send_reminders),),
+)
