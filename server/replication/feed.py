@@ -29,12 +29,6 @@ class FeedItem:
     owner_id: UUID | None
 
 
-async def ensure_counter() -> None:
-    exists = await FeedCounter.exists().where(FeedCounter.id == 1)
-    if not exists:
-        await FeedCounter.insert(FeedCounter(id=1, value=0)).on_conflict(action="DO NOTHING")
-
-
 async def take_numbers(count: int) -> int:
     """Reserve `count` feed numbers; returns the last one.  Call inside the write transaction,
     as late as possible: the counter row stays locked until commit."""
