@@ -11,7 +11,8 @@ from uuid import UUID
 from piccolo.table import Table
 
 from server.permissions import as_uuid, record_scope
-from server.replication.feed import FeedItem, publish
+from server.replication.backends.base import FeedItem
+from server.replication.backends.current import backend
 from server.replication.tables import AuditEntry
 
 SERVER_HLC_DEVICE = "server"
@@ -82,7 +83,8 @@ async def write_directory(
         ]
     )
     scope, owner = record_scope(collection, {**old, **changes})
-    await publish([FeedItem(collection, record_id, version, False, as_uuid(scope), as_uuid(owner))])
+    item = FeedItem(collection, record_id, version, False, as_uuid(scope), as_uuid(owner))
+    await backend().publish([item])
     return version
 
 

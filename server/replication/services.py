@@ -18,28 +18,24 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from piccolo.engine.postgres import PostgresEngine
-
-from server import permissions, specs
+from server import specs
 from server.accounts.principal import Principal
-from server.db import engine, write_transaction
+from server.db import write_transaction
 from server.http.errors import ApiError
 from server.org.tree import OrgTree, load_tree
-from server.replication import pgbulk, pullfast
+from server.replication.backends.current import backend
 from server.replication.feed import current_number
 from server.replication.gate import ScopeGate
 from server.replication.reactions import react
-from server.replication.rows import derived_columns_of, iso, row_to_record, table_of, wire_fields
+from server.replication.rows import iso, table_of
 from server.replication.store import WorkingSet, mutation_keys
 from server.replication.tables import FeedEntry
+from server.replication.visible import load_feed_records, visible_change
 from sync.engine import PushOutcome, push
 from sync.hlc import ServerClock
-from sync.model import Actor, Mutation, Record
+from sync.model import Actor, Mutation
 
 _clock = ServerClock()
-#: feed entries a pull scans at most before answering with has_more (rows it may not see
-#: cost a little each; this bounds one request's work)
-MAX_SCAN = 5000
 
 
 def server_time() -> str:
@@ -169,7 +165,7 @@ async def pull_page(principal: Principal, cursor_text: str | None, limit: int) -
             evict = await _evictions(principal, tree, cursor)
         else:
             start = cursor.seq
-    changes, last_scanned, has_more = await _scan(principal, tree, start, limit)
+    changes, last_scanned, has_more = await backend().scan(principal, tree, start, limit)
     return {
         "server_time": server_time(),
         "cursor": Cursor(last_scanned, epoch, principal.role, org).encode(),
@@ -177,137 +173,6 @@ async def pull_page(principal: Principal, cursor_text: str | None, limit: int) -
         "reset": reset,
         "changes": changes,
         "evict": evict,
-    }
-
-
-async def _scan(
-    principal: Principal, tree: OrgTree, start: int, limit: int
-) -> tuple[list[dict[str, Any]], int, bool]:
-    db = engine()
-    if isinstance(db, PostgresEngine) and db.pool is not None:
-        async with db.pool.acquire() as conn:
-            return await _scan_pg(conn, principal, tree, start, limit)
-    changes: list[dict[str, Any]] = []
-    position = start
-    scanned = 0
-    while len(changes) < limit and scanned < MAX_SCAN:
-        # a batch the page can use whole when the reader sees most records; more batches
-        # when it sees few (bounded by MAX_SCAN)
-        batch = min(max(limit - len(changes), 100), MAX_SCAN - scanned)
-        entries = (
-            await FeedEntry.select(FeedEntry.seq, FeedEntry.collection, FeedEntry.record_id)
-            .where(FeedEntry.seq > position)
-            .order_by(FeedEntry.seq)
-            .limit(batch)
-        )
-        if not entries:
-            return changes, position, False
-        records = await _load(entries)
-        for entry in entries:
-            scanned += 1
-            position = int(entry["seq"])
-            record = records.get((entry["collection"], str(entry["record_id"])))
-            if record is not None:
-                change = _visible_change(principal, tree, record)
-                if change is not None:
-                    changes.append(change)
-            if len(changes) >= limit:
-                break
-        if len(entries) < batch and position == int(entries[-1]["seq"]) and len(changes) < limit:
-            return changes, position, False
-    more = await FeedEntry.exists().where(FeedEntry.seq > position)
-    return changes, position, bool(more)
-
-
-_FEED_SQL = (
-    f'SELECT "seq", "collection", "record_id"::text FROM "{FeedEntry._meta.tablename}" '
-    'WHERE "seq" > $1 ORDER BY "seq" LIMIT $2'
-)
-_MORE_SQL = f'SELECT EXISTS (SELECT 1 FROM "{FeedEntry._meta.tablename}" WHERE "seq" > $1)'
-
-
-async def _scan_pg(
-    conn: Any, principal: Principal, tree: OrgTree, start: int, limit: int
-) -> tuple[list[dict[str, Any]], int, bool]:
-    """`_scan` on PostgreSQL: the same entries, pages and cursor, rows read by `pullfast` (wire
-    dicts straight from asyncpg) on one pooled connection."""
-    changes: list[dict[str, Any]] = []
-    position = start
-    scanned = 0
-    while len(changes) < limit and scanned < MAX_SCAN:
-        batch = min(max(limit - len(changes), 100), MAX_SCAN - scanned)
-        entries = await conn.fetch(_FEED_SQL, position, batch)
-        if not entries:
-            return changes, position, False
-        by_collection: dict[str, list[str]] = {}
-        for entry in entries:
-            by_collection.setdefault(entry[1], []).append(entry[2])
-        loaded = {c: await pullfast.fetch_wire(conn, c, ids) for c, ids in by_collection.items()}
-        for seq, collection, record_id in entries:
-            scanned += 1
-            position = int(seq)
-            row = loaded[collection].get(record_id)
-            if row is not None:
-                change = pullfast.visible_change(principal, tree, collection, row)
-                if change is not None:
-                    changes.append(change)
-            if len(changes) >= limit:
-                break
-        if len(entries) < batch and position == int(entries[-1][0]) and len(changes) < limit:
-            return changes, position, False
-    more = await conn.fetchval(_MORE_SQL, position)
-    return changes, position, bool(more)
-
-
-async def _load(
-    entries: list[dict[str, Any]],
-) -> dict[tuple[str, str], tuple[Record, dict[str, Any]]]:
-    by_collection: dict[str, list[UUID]] = {}
-    for entry in entries:
-        by_collection.setdefault(entry["collection"], []).append(entry["record_id"])
-    out: dict[tuple[str, str], tuple[Record, dict[str, Any]]] = {}
-    for collection, ids in by_collection.items():
-        table = table_of(collection)
-        if table is None:
-            continue
-        rows = await _fetch_rows(table, ids)
-        derived_names = derived_columns_of(collection)
-        for row in rows:
-            record = row_to_record(collection, row)
-            derived: dict[str, Any] = {
-                k: (str(row[k]) if row.get(k) else None) for k in derived_names if k in row
-            }
-            out[(collection, record.id)] = (record, derived)
-    return out
-
-
-async def _fetch_rows(table: Any, ids: list[UUID]) -> list[dict[str, Any]]:
-    db = engine()
-    if isinstance(db, PostgresEngine) and db.pool is not None:
-        async with db.pool.acquire() as conn:
-            return await pgbulk.fetch_by_ids(conn, table, ids)
-    rows: list[dict[str, Any]] = (
-        await table.select().where(table._meta.primary_key.is_in(ids)).output(load_json=True)
-    )
-    return rows
-
-
-def _visible_change(
-    principal: Principal, tree: OrgTree, loaded: tuple[Record, dict[str, Any]]
-) -> dict[str, Any] | None:
-    record, derived = loaded
-    as_dict = {**record.fields, "id": record.id, "created_by": record.created_by, **derived}
-    if not permissions.can_read(principal, tree, record.collection, as_dict):
-        return None
-    fields = wire_fields(record)
-    if record.deleted:
-        fields = {k: fields[k] for k in ("id", "version", "created_at", "updated_at", "created_by")}
-    return {
-        "collection": record.collection,
-        "record_id": record.id,
-        "version": record.version,
-        "deleted": record.deleted,
-        "fields": dict(permissions.visible_fields(principal, record.collection, fields)),
     }
 
 
@@ -331,15 +196,13 @@ async def _evictions(principal: Principal, tree: OrgTree, cursor: Cursor) -> lis
         )
         if not entries:
             break
-        records = await _load(entries)
+        records = await load_feed_records(backend(), entries)
         for entry in entries:
             position = int(entry["seq"])
             loaded = records.get((entry["collection"], str(entry["record_id"])))
             if loaded is None:
                 continue
-            if _visible_change(before, tree, loaded) and not _visible_change(
-                principal, tree, loaded
-            ):
+            if visible_change(before, tree, loaded) and not visible_change(principal, tree, loaded):
                 evict.append({"collection": loaded[0].collection, "record_id": loaded[0].id})
     return evict
 

@@ -10,23 +10,19 @@ counter lock is held until commit; see feed.py).
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 import msgspec
-from piccolo.engine.postgres import PostgresEngine
-from piccolo.table import Table
 
 from server import specs
 from server.accounts.tables import Device
-from server.db import engine
 from server.permissions import record_scope
-from server.replication import pgbulk
-from server.replication.feed import FeedItem, publish
+from server.replication.backends.base import FeedItem
+from server.replication.backends.current import backend
 from server.replication.rows import record_to_row, row_to_record, table_of
 from server.replication.tables import (
     AuditEntry,
@@ -77,30 +73,15 @@ class WorkingSet:
         # what flush() will write
         self.writes: list[tuple[Record, Applied]] = []
         self.new_answers: list[Result] = []
-        self._pg = isinstance(engine(), PostgresEngine)
+        self.db = backend()
 
     # ---- loading ---------------------------------------------------------------------------
     async def load_device(self, seqs: Iterable[int]) -> None:
-        device = UUID(self.device_id)
-        if self._pg:
-            rows = await Device.raw("SELECT last_seq FROM devices WHERE id = {} FOR UPDATE", device)
-        else:
-            rows = await Device.select(Device.last_seq).where(Device.id == device)
-        self._last_seq = int(rows[0]["last_seq"]) if rows else 0
+        self._last_seq = await self.db.device_seq(UUID(self.device_id))
         wanted = [f"{self.device_id}/{s}" for s in seqs if s <= self._last_seq]
-        conn = pgbulk.connection()
-        if wanted and conn is not None:
-            for row in await conn.fetch(
-                "SELECT seq, result FROM device_answers WHERE key = ANY($1::text[])", wanted
-            ):
-                self._answers[int(row["seq"])] = Result.from_json(json.loads(row["result"]))
-        elif wanted:
-            for row in (
-                await DeviceAnswer.select(DeviceAnswer.seq, DeviceAnswer.result)
-                .where(DeviceAnswer.key.is_in(wanted))
-                .output(load_json=True)
-            ):
-                self._answers[int(row["seq"])] = Result.from_json(row["result"])
+        if wanted:
+            for seq, result in await self.db.answers(wanted):
+                self._answers[seq] = Result.from_json(result)
 
     async def load_records(self, keys: Iterable[Key]) -> list[Record]:
         """Load (and on PostgreSQL lock) records not yet in the working set."""
@@ -115,15 +96,7 @@ class WorkingSet:
             derived = specs.get(collection).derived_columns
             for record_id in ids:
                 self.records[(collection, record_id)] = None
-            uuids = [UUID(i) for i in ids]
-            conn = pgbulk.connection()
-            if conn is not None:
-                rows = await pgbulk.fetch_by_ids(conn, table, uuids, lock=True)
-            else:
-                query = table.select().where(table._meta.primary_key.is_in(uuids))
-                if self._pg:
-                    query = query.lock_rows("UPDATE")
-                rows = await query.output(load_json=True)
+            rows = await self.db.records(table, [UUID(i) for i in ids], lock=True)
             for row in rows:
                 record = row_to_record(collection, row)
                 self.records[(collection, record.id)] = record
@@ -136,52 +109,17 @@ class WorkingSet:
         keys = [
             f"{c}/{r}/{v}" for c, r, v in set(wanted) if v > 0 and (c, r, v) not in self.snapshots
         ]
-        conn = pgbulk.connection()
-        if keys and conn is not None:
-            for row in await conn.fetch(
-                "SELECT collection, record_id, version, fields FROM record_versions"
-                " WHERE key = ANY($1::text[])",
-                keys,
-            ):
-                key = (row["collection"], str(row["record_id"]), int(row["version"]))
-                self.snapshots[key] = json.loads(row["fields"])
-            return
-        for chunk in _chunks(keys, 500):
-            rows = (
-                await RecordVersion.select(
-                    RecordVersion.collection,
-                    RecordVersion.record_id,
-                    RecordVersion.version,
-                    RecordVersion.fields,
-                )
-                .where(RecordVersion.key.is_in(chunk))
-                .output(load_json=True)
-            )
-            for row in rows:
-                key = (row["collection"], str(row["record_id"]), int(row["version"]))
-                self.snapshots[key] = row["fields"]
+        if keys:
+            for collection, record_id, version, fields in await self.db.snapshots(keys):
+                self.snapshots[(collection, record_id, version)] = fields
 
     async def load_set_deltas(self, keys: Iterable[Key]) -> None:
         wanted = [f"{c}/{r}/{self.device_id}" for c, r in keys]
-        conn = pgbulk.connection()
-        if wanted and conn is not None:
-            for row in await conn.fetch(
-                "SELECT key, deltas FROM device_set_deltas WHERE key = ANY($1::text[])", wanted
-            ):
-                collection, record_id, device_id = row["key"].split("/")
+        if wanted:
+            for key, deltas in await self.db.set_deltas(wanted):
+                collection, record_id, device_id = key.split("/")
                 self._deltas[(collection, record_id, device_id)] = [
-                    SetDelta.from_json(d) for d in json.loads(row["deltas"])
-                ]
-            return
-        for chunk in _chunks(wanted, 500):
-            for row in (
-                await DeviceSetDeltas.select()
-                .where(DeviceSetDeltas.key.is_in(chunk))
-                .output(load_json=True)
-            ):
-                collection, record_id, device_id = row["key"].split("/")
-                self._deltas[(collection, record_id, device_id)] = [
-                    SetDelta.from_json(d) for d in row["deltas"]
+                    SetDelta.from_json(d) for d in deltas
                 ]
 
     async def load_device_users(self, records: Iterable[Record]) -> None:
@@ -369,8 +307,8 @@ class WorkingSet:
                     }
                 )
         await self._write_records(latest)
-        await _insert(RecordVersion, versions, conflict="key", update=())
-        await _insert(AuditEntry, audit)
+        await self.db.insert(RecordVersion, versions, conflict="key", update=())
+        await self.db.insert(AuditEntry, audit)
         await self._write_answers(now)
         await self._write_set_deltas()
         feed = []
@@ -387,7 +325,7 @@ class WorkingSet:
                     UUID(owner) if owner else None,
                 )
             )
-        await publish(feed)  # last: it takes the feed counter's lock (feed.py)
+        await self.db.publish(feed)  # last: it takes the feed counter's lock (feed.py)
 
     async def _write_records(self, latest: dict[Key, tuple[Record, Applied, bool]]) -> None:
         inserts: dict[tuple[str, tuple[str, ...]], list[dict[str, Any]]] = defaultdict(list)
@@ -396,18 +334,18 @@ class WorkingSet:
             row = record_to_row(record, self.derived_columns(record))
             (updates if existed else inserts)[(collection, tuple(row))].append(row)
         for (collection, _), rows in inserts.items():
-            await _insert(specs.get(collection).table, rows)
+            await self.db.insert(specs.get(collection).table, rows)
         for (collection, names), rows in updates.items():
             # Only what a sync write owns: server-only columns (deadline and reminder stamps,
             # password hashes) keep their values.
             written = [name for name in names if name != "id"]
-            await _insert(specs.get(collection).table, rows, conflict="id", update=written)
+            await self.db.insert(specs.get(collection).table, rows, conflict="id", update=written)
 
     async def _write_answers(self, now: datetime) -> None:
         if not self.new_answers:
             return
         device = UUID(self.device_id)
-        await _insert(
+        await self.db.insert(
             DeviceAnswer,
             [
                 {
@@ -421,18 +359,7 @@ class WorkingSet:
                 for r in self.new_answers
             ],
         )
-        conn = pgbulk.connection()
-        if conn is not None:
-            await conn.execute(
-                "UPDATE devices SET last_seq = $1, last_seen_at = $2 WHERE id = $3",
-                self._last_seq,
-                now,
-                device,
-            )
-            return
-        await Device.update({Device.last_seq: self._last_seq, Device.last_seen_at: now}).where(
-            Device.id == device
-        )
+        await self.db.save_device_seq(device, self._last_seq, now)
 
     async def _write_set_deltas(self) -> None:
         if not self._deltas_dirty:
@@ -444,47 +371,7 @@ class WorkingSet:
             }
             for key in sorted(self._deltas_dirty)
         ]
-        await _insert(DeviceSetDeltas, rows, conflict="key", update=("deltas",))
-
-
-async def _insert(
-    table: type[Table],
-    rows: list[dict[str, Any]],
-    *,
-    conflict: str | None = None,
-    update: Sequence[str] | None = None,
-) -> None:
-    """Insert rows (dicts with the same keys; JSON columns as JSON text) in one statement:
-    raw unnest on PostgreSQL, Piccolo on SQLite.  `conflict` names the unique column; `update`
-    the columns an existing row takes (empty: keep the existing row)."""
-    if not rows:
-        return
-    conn = pgbulk.connection()
-    if conn is not None:
-        names = list(rows[0])
-        await pgbulk.insert_rows(
-            conn,
-            table,
-            names,
-            [tuple(row[n] for n in names) for row in rows],
-            conflict=conflict,
-            update=update,
-        )
-        return
-    query = table.insert(*[table(**row) for row in rows])
-    if conflict is not None:
-        target = table._meta.get_column_by_name(conflict)
-        if update:
-            values = [table._meta.get_column_by_name(n) for n in update]
-            query = query.on_conflict(target=target, action="DO UPDATE", values=values)
-        else:
-            query = query.on_conflict(target=target, action="DO NOTHING")
-    await query
-
-
-def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+        await self.db.insert(DeviceSetDeltas, rows, conflict="key", update=("deltas",))
 
 
 def mutation_keys(mutations: Iterable[Mutation]) -> set[Key]:

@@ -1,6 +1,7 @@
-"""The PostgreSQL pull path (`server/replication/pullfast.py`) answers exactly what the
-record path (`rows.row_to_record` + `services._visible_change`) answers: same pages, same
-cursor positions, the same bytes once encoded, for every demo user."""
+"""The PostgreSQL pull path (`PostgresBackend.scan`, rows read by
+`server/replication/pullfast.py`) answers exactly what the portable record path
+(`PiccoloBackend.scan`: `rows.row_to_record` + `visible.visible_change`) answers: same pages,
+same cursor positions, the same bytes once encoded, for every demo user."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ from server.accounts.principal import Principal
 from server.accounts.tables import User
 from server.db import engine
 from server.org.tree import load_tree
-from server.replication import services
+from server.replication.backends.base import Backend
+from server.replication.backends.postgres import PostgresBackend
+from server.replication.backends.sqlite import PiccoloBackend
 from tests.helpers import DEMO_USERS
 from tests.server.replication.support import as_user, assert_ok, create_dispute, new_session
 from tests.server.test_permission_matrix import _make_records
@@ -40,20 +43,18 @@ async def _principal(username: str) -> Principal:
     )
 
 
-async def _pages(principal: Principal, limit: int) -> list[Any]:
+async def _pages(backend: Backend, principal: Principal, limit: int) -> list[Any]:
     tree = await load_tree()
     pages, start = [], 0
     while True:
-        changes, start, more = await services._scan(principal, tree, start, limit)
+        changes, start, more = await backend.scan(principal, tree, start, limit)
         pages.append((changes, start, more))
         if not more:
             return pages
 
 
 @pytest.mark.postgres_only  # the fast path is PostgreSQL's; the SQLite pass deselects this
-async def test_the_fast_path_answers_what_the_record_path_answers(
-    client: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_the_fast_path_answers_what_the_record_path_answers(client: Any) -> None:
     from piccolo.engine.postgres import PostgresEngine
 
     assert isinstance(engine(), PostgresEngine)
@@ -71,10 +72,8 @@ async def test_the_fast_path_answers_what_the_record_path_answers(
     for username in DEMO_USERS:
         principal = await _principal(username)
         for limit in (1000, 7):
-            fast = await _pages(principal, limit)
-            with monkeypatch.context() as m:
-                m.setattr(services, "PostgresEngine", type("NotPostgres", (), {}))
-                slow = await _pages(principal, limit)
+            fast = await _pages(PostgresBackend(), principal, limit)
+            slow = await _pages(PiccoloBackend(), principal, limit)
             assert [(p[1], p[2]) for p in fast] == [(p[1], p[2]) for p in slow], username
             for (a, _, _), (b, _, _) in zip(fast, slow, strict=True):
                 assert msgspec.json.encode(a) == msgspec.json.encode(b), username
