@@ -9,6 +9,7 @@ from uuid import UUID
 import msgspec
 from litestar import Controller, Request, Response, get, post, put
 from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
@@ -16,9 +17,8 @@ from server import specs
 from server.accounts.principal import Principal
 from server.http.errors import ApiError
 from server.replication import attachments, audit
-from server.replication.schemas import MAX_MUTATIONS, PushIn
+from server.replication.schemas import MAX_MUTATIONS, PullOut, PushIn, PushOut
 from server.replication.services import pull_page, push_batch
-from sync.model import Mutation
 from sync.schema import MIN_SCHEMA_VERSION, SCHEMA_VERSION, schema_document
 
 AuthRequest = Request[Principal, str, State]
@@ -26,6 +26,44 @@ AuthRequest = Request[Principal, str, State]
 # One push at a time per device in this process: a second tab's push waits its turn.
 _pushing: set[str] = set()
 _pushing_lock = asyncio.Lock()
+
+
+async def read_push(request: AuthRequest) -> PushIn:
+    """The push body as a `PushIn`, or the protocol's whole-request error: 400 for a body that
+    is not a push, 413 for too many mutations, 426 for an app too old to sync.
+
+    Decoded here rather than by Litestar's body parsing so these errors keep their exact codes
+    and messages (SYNC_PROTOCOL.md), and with msgspec straight from the bytes (the hot path)."""
+    body = await request.body()
+    try:
+        data = msgspec.json.decode(body, type=PushIn)
+    except msgspec.ValidationError as exc:
+        raise ApiError(400, "invalid_request", f"the push body is not valid: {exc}") from exc
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as exc:
+        # msgspec lets invalid UTF-8 inside a string and absurd nesting escape as these
+        raise ApiError(400, "invalid_request", "the push body is not JSON") from exc
+    if len(data.mutations) > MAX_MUTATIONS:
+        raise ApiError(
+            413,
+            "too_many_mutations",
+            f"a push holds at most {MAX_MUTATIONS} mutations",
+            {"max_mutations": MAX_MUTATIONS, "received": len(data.mutations)},
+        )
+    if data.schema_version < MIN_SCHEMA_VERSION:
+        raise ApiError(
+            426,
+            "upgrade_required",
+            "请更新应用后再同步 (this app version is too old; update it to sync)",
+            {"schema_version": SCHEMA_VERSION, "min_schema_version": MIN_SCHEMA_VERSION},
+        )
+    if data.schema_version > SCHEMA_VERSION:
+        raise ApiError(
+            400,
+            "invalid_request",
+            f"schema_version {data.schema_version} is newer than this server's",
+            {"schema_version": SCHEMA_VERSION},
+        )
+    return data
 
 
 class SyncController(Controller):
@@ -38,51 +76,13 @@ class SyncController(Controller):
         specs.ensure_loaded()
         return schema_document()
 
-    @post("/push", status_code=HTTP_200_OK)
-    async def push(self, request: AuthRequest) -> dict[str, Any]:
+    @post(
+        "/push",
+        status_code=HTTP_200_OK,
+        dependencies={"batch": Provide(read_push)},
+    )
+    async def push(self, request: AuthRequest, batch: NamedDependency[PushIn]) -> PushOut:
         """Apply a device's mutations in seq order; answers one result per answered mutation."""
-        body = await request.body()
-        try:
-            data = msgspec.json.decode(body, type=PushIn)
-        except msgspec.ValidationError as exc:
-            raise ApiError(400, "invalid_request", f"the push body is not valid: {exc}") from exc
-        except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as exc:
-            # msgspec lets invalid UTF-8 inside a string and absurd nesting escape as these
-            raise ApiError(400, "invalid_request", "the push body is not JSON") from exc
-        if len(data.mutations) > MAX_MUTATIONS:
-            raise ApiError(
-                413,
-                "too_many_mutations",
-                f"a push holds at most {MAX_MUTATIONS} mutations",
-                {"max_mutations": MAX_MUTATIONS, "received": len(data.mutations)},
-            )
-        if data.schema_version < MIN_SCHEMA_VERSION:
-            raise ApiError(
-                426,
-                "upgrade_required",
-                "请更新应用后再同步 (this app version is too old; update it to sync)",
-                {"schema_version": SCHEMA_VERSION, "min_schema_version": MIN_SCHEMA_VERSION},
-            )
-        if data.schema_version > SCHEMA_VERSION:
-            raise ApiError(
-                400,
-                "invalid_request",
-                f"schema_version {data.schema_version} is newer than this server's",
-                {"schema_version": SCHEMA_VERSION},
-            )
-        mutations = [
-            Mutation(
-                id=str(m.id),
-                seq=m.seq,
-                collection=m.collection,
-                record_id=str(m.record_id),
-                op=m.op,
-                base_version=m.base_version,
-                hlc=m.hlc,
-                fields=m.fields,
-            )
-            for m in data.mutations
-        ]
         device = str(request.user.device_id)
         async with _pushing_lock:
             if device in _pushing:
@@ -94,10 +94,9 @@ class SyncController(Controller):
                 )
             _pushing.add(device)
         try:
-            response = await push_batch(request.user, mutations)
+            return await push_batch(request.user, batch.to_mutations())
         finally:
             _pushing.discard(device)
-        return {"server_time": response.server_time, "results": response.results}
 
     @get("/pull")
     async def pull(
@@ -105,7 +104,7 @@ class SyncController(Controller):
         request: AuthRequest,
         cursor: Annotated[str | None, Parameter(max_length=400)] = None,
         limit: Annotated[int, Parameter(ge=1, le=1000)] = 500,
-    ) -> dict[str, Any]:
+    ) -> PullOut:
         """Changes after the cursor that this user may see, each record once at its latest."""
         return await pull_page(request.user, cursor, limit)
 

@@ -13,9 +13,8 @@ import base64
 import binascii
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 from uuid import UUID
 
 from server import specs
@@ -28,6 +27,7 @@ from server.replication.feed import current_number
 from server.replication.gate import ScopeGate
 from server.replication.reactions import react
 from server.replication.rows import iso, table_of
+from server.replication.schemas import PullOut, PushOut, ResultOut
 from server.replication.store import WorkingSet, mutation_keys
 from server.replication.tables import FeedEntry
 from server.replication.visible import load_feed_records, visible_change
@@ -46,14 +46,7 @@ def server_time() -> str:
 # push
 
 
-@dataclass
-class PushResponse:
-    server_time: str
-    results: list[dict[str, Any]]
-    after_commit: list[Any] = field(default_factory=list)
-
-
-async def push_batch(principal: Principal, mutations: list[Mutation]) -> PushResponse:
+async def push_batch(principal: Principal, mutations: list[Mutation]) -> PushOut:
     actor = Actor(user_id=str(principal.user_id), device_id=str(principal.device_id))
     tree = await load_tree()
     async with write_transaction():
@@ -72,7 +65,7 @@ async def push_batch(principal: Principal, mutations: list[Mutation]) -> PushRes
         await ws.flush()
     for callback in after_commit:
         callback()
-    return PushResponse(server_time(), [r.to_json() for r in outcome.results], after_commit)
+    return PushOut(server_time(), [ResultOut.of(r) for r in outcome.results])
 
 
 async def _preload(ws: WorkingSet, mutations: list[Mutation]) -> None:
@@ -147,7 +140,7 @@ class Cursor:
             ) from exc
 
 
-async def pull_page(principal: Principal, cursor_text: str | None, limit: int) -> dict[str, Any]:
+async def pull_page(principal: Principal, cursor_text: str | None, limit: int) -> PullOut:
     tree = await load_tree()
     epoch = principal.scope_epoch  # read with the caller's device and user, one round trip
     org = str(principal.org_unit_id) if principal.org_unit_id else None
@@ -166,14 +159,14 @@ async def pull_page(principal: Principal, cursor_text: str | None, limit: int) -
         else:
             start = cursor.seq
     changes, last_scanned, has_more = await backend().scan(principal, tree, start, limit)
-    return {
-        "server_time": server_time(),
-        "cursor": Cursor(last_scanned, epoch, principal.role, org).encode(),
-        "has_more": has_more,
-        "reset": reset,
-        "changes": changes,
-        "evict": evict,
-    }
+    return PullOut(
+        server_time=server_time(),
+        cursor=Cursor(last_scanned, epoch, principal.role, org).encode(),
+        has_more=has_more,
+        reset=reset,
+        changes=changes,
+        evict=evict,
+    )
 
 
 async def _evictions(principal: Principal, tree: OrgTree, cursor: Cursor) -> list[dict[str, str]]:
@@ -207,4 +200,4 @@ async def _evictions(principal: Principal, tree: OrgTree, cursor: Cursor) -> lis
     return evict
 
 
-__all__ = ["Cursor", "PushResponse", "pull_page", "push_batch"]
+__all__ = ["Cursor", "pull_page", "push_batch"]
