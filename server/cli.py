@@ -73,7 +73,7 @@ async def _migrate() -> None:
 
 async def _seed_demo(only_if_empty: bool, with_records: bool = False) -> dict[str, int] | None:
     from server.accounts.tables import User
-    from server.org.demo_records import seed_demo_records
+    from server.demo_records import seed_demo_records
     from server.org.importer import DEMO_FILE, import_file
 
     if only_if_empty and await User.count() > 0:
