@@ -96,7 +96,8 @@ def _no_refs(_: Any) -> Iterable[Key]:
 
 
 def _refuse(write: Write) -> str | None:
-    return "unknown collection"
+    """The default permission slice refuses every write: a collection says who may write it."""
+    return "no one writes this collection from a device"
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,10 @@
 
 Lives in ``sync/`` rather than the tests so that the server's own store can be checked against
 the same cases later (anything implementing ``Store`` plus ``load`` and ``register_device``).
+
+The cases name the server's collections (disputes, psych sessions, ...): register them with
+``sync.schema.register_collection`` first.  The tests do it by importing ``server.domains``
+(tests/sync/conftest.py), the one place the server registers them.
 """
 
 from __future__ import annotations

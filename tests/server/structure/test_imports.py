@@ -26,7 +26,7 @@ DOMAINS = (
 )
 #: the layers every domain builds on; they find domains through the spec registry only
 GENERIC = ("sync", "server.specs", "server.permissions", "server.replication", "server.db")
-#: notify/ cycle: broken on branch harden
+# notify/ cycle: broken on branch harden
 KNOWN_CYCLES = [frozenset({"server.notify.services", "server.notify.tasks"})]
 
 
