@@ -14,7 +14,14 @@ from server import specs
 
 ROOT = Path(__file__).resolve().parents[3]
 GENERIC_FILES = sorted(
-    [ROOT / "server" / "permissions.py", *(ROOT / "server" / "replication").glob("*.py")]
+    [
+        ROOT / "server" / "permissions.py",
+        *(
+            path
+            for path in (ROOT / "server" / "replication").rglob("*.py")
+            if "piccolo_migrations" not in path.parts
+        ),
+    ]
 )
 
 
@@ -58,7 +65,7 @@ def test_every_collection_is_registered_once() -> None:
 
 def test_generic_layers_name_no_collection() -> None:
     collections = set(specs.names())
-    assert GENERIC_FILES, "the generic layers moved: update this test"
+    assert len(GENERIC_FILES) > 10, "the generic layers moved: update this test"
     found = [hit for path in GENERIC_FILES for hit in names_in(path, collections)]
     assert not found, "collection names in the generic layers:\n" + "\n".join(found)
 
