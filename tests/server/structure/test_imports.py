@@ -116,3 +116,15 @@ def test_generic_layers_import_no_domain(graph: grimp.ImportGraph) -> None:
             if is_domain or imported.endswith(".spec"):
                 wrong.append(f"{module} -> {imported}")
     assert not wrong, "generic layers importing a domain:\n" + "\n".join(wrong)
+
+
+def test_sync_stays_pure(graph: grimp.ImportGraph) -> None:
+    """The engine never imports the server (it learns the collections by registration)."""
+    wrong = [
+        f"{module} -> {imported}"
+        for module in sorted(graph.modules)
+        if module == "sync" or module.startswith("sync.")
+        for imported in sorted(graph.find_modules_directly_imported_by(module))
+        if imported == "server" or imported.startswith("server.")
+    ]
+    assert not wrong, "sync importing the server:\n" + "\n".join(wrong)
