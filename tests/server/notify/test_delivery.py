@@ -27,7 +27,7 @@ async def attempts(delivery_id: int) -> list[dict[str, Any]]:
     return list(
         await DeliveryAttempt.select()
         .where(DeliveryAttempt.delivery == delivery_id)
-        .order_by(DeliveryAttempt.id)
+        .order_by(DeliveryAttempt._meta.primary_key)
     )
 
 

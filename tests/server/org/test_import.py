@@ -39,7 +39,7 @@ async def test_the_tree_knows_who_is_above_whom() -> None:
 
 
 async def test_import_is_idempotent_and_updates_in_place(tmp_path: Path) -> None:
-    doc = {
+    doc: dict[str, Any] = {
         "units": [
             {"code": "GM", "kind": "district", "name": "光明区（示范）"},
             {"code": "GM.TESTSTREET", "kind": "street", "name": "测试街道", "parent": "GM"},
