@@ -62,4 +62,3 @@ async def record_history(
         for e in entries
         if e["field"].split("#", 1)[0] not in private
     ]
-

@@ -61,7 +61,8 @@ async def write_directory(
         )
     else:
         await table.update(dict(values)).where(  # type: ignore[arg-type]
-            table._meta.primary_key == record_id)
+            table._meta.primary_key == record_id
+        )
     await AuditEntry.insert(
         *[
             AuditEntry(

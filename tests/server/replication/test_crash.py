@@ -178,9 +178,7 @@ async def _check_exactly_once(devices: list[Device], seed: int) -> None:
         assert sorted(int(r["seq"]) for r in stored) == list(range(1, n + 1)), note
         by_seq = {int(r["seq"]): str(r["mutation_id"]) for r in stored}
         assert all(by_seq[m["seq"]] == m["id"] for m in device.sent), note
-        [device_row] = await DeviceRow.select(DeviceRow.last_seq).where(
-            DeviceRow.id == device_uuid
-        )
+        [device_row] = await DeviceRow.select(DeviceRow.last_seq).where(DeviceRow.id == device_uuid)
         assert device_row["last_seq"] == n, note
 
         ids = [uuid.UUID(m["id"]) for m in device.sent]
