@@ -33,7 +33,12 @@ PG_SERVER_URL = os.environ.get("DOORSTEP_TEST_PG_URL", "postgresql://postgres@12
 REDIS_URL = os.environ.get("DOORSTEP_TEST_REDIS_URL", "redis://127.0.0.1:6379")
 TEST_SEED = int(os.environ.get("DOORSTEP_TEST_SEED", "20261203"))
 
-_DATA_DIR = Path(tempfile.mkdtemp(prefix="doorstep-test-"))
+# In memory when the machine has a tmpfs: a test database needs no fsync (a crash test kills
+# processes, not the machine), and fsyncs queue behind every other disk writer on a shared box.
+_TMP = os.environ.get("DOORSTEP_TEST_TMP") or (
+    "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
+)
+_DATA_DIR = Path(tempfile.mkdtemp(prefix="doorstep-test-", dir=_TMP))
 _PG_DB_NAME = f"doorstep_test_{uuid.uuid4().hex[:10]}"
 
 
