@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+#: "test" makes password hashing nearly free, for the test suite only (tests/conftest.py)
+ARGON2_PROFILES = ("production", "test")
+
 
 class ConfigError(RuntimeError):
     """The configuration cannot work; the message tells the operator what to set."""
@@ -41,6 +44,8 @@ class Settings:
     login_window_seconds: int = 300
     max_body_bytes: int = 1024 * 1024
     max_attachment_bytes: int = 5 * 1024 * 1024
+    #: argon2 cost: "production" (RFC 9106 low-memory) unless the test suite asks for "test"
+    argon2_profile: str = "production"
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -84,6 +89,9 @@ def load_settings() -> Settings:
         raise ConfigError(
             "DOORSTEP_DATABASE_URL must be sqlite:///PATH or postgresql://USER@HOST:PORT/DB"
         )
+    argon2_profile = _env("DOORSTEP_ARGON2_PROFILE", "production") or "production"
+    if argon2_profile not in ARGON2_PROFILES:
+        raise ConfigError("DOORSTEP_ARGON2_PROFILE must be one of: " + ", ".join(ARGON2_PROFILES))
     return Settings(
         data_dir=data_dir,
         database_url=database_url,
@@ -93,6 +101,7 @@ def load_settings() -> Settings:
         vapid_private_key=_env("DOORSTEP_VAPID_PRIVATE_KEY"),
         vapid_subject=_env("DOORSTEP_VAPID_SUBJECT"),
         push_allow_private_endpoints=_env("DOORSTEP_PUSH_ALLOW_PRIVATE_ENDPOINTS", "0") == "1",
+        argon2_profile=argon2_profile,
     )
 
 

@@ -5,6 +5,10 @@ The database is chosen from the environment, so the same tests run on both engin
   DOORSTEP_TEST_DB=postgres  a fresh PostgreSQL database on 127.0.0.1:5432, dropped afterwards
                              (DOORSTEP_TEST_PG_URL overrides the server URL)
 Redis is the real one on 127.0.0.1:6379 (DOORSTEP_TEST_REDIS_URL overrides).
+Passwords are hashed with argon2's cheapest parameters (DOORSTEP_ARGON2_PROFILE=test): the suite
+logs in hundreds of times and measures nothing about hashing; production keeps the strong default.
+Tests that draw random numbers seed them from DOORSTEP_TEST_SEED (fixed by default, printed in the
+report header), so a failure replays with the same seed.
 
 Environment variables are set here, before anything imports `server`, because Piccolo binds
 its engine when tables are first used.
@@ -27,8 +31,14 @@ import pytest
 TEST_DB = os.environ.get("DOORSTEP_TEST_DB", "sqlite")
 PG_SERVER_URL = os.environ.get("DOORSTEP_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432")
 REDIS_URL = os.environ.get("DOORSTEP_TEST_REDIS_URL", "redis://127.0.0.1:6379")
+TEST_SEED = int(os.environ.get("DOORSTEP_TEST_SEED", "20261203"))
 
-_DATA_DIR = Path(tempfile.mkdtemp(prefix="doorstep-test-"))
+# In memory when the machine has a tmpfs: a test database needs no fsync (a crash test kills
+# processes, not the machine), and fsyncs queue behind every other disk writer on a shared box.
+_TMP = os.environ.get("DOORSTEP_TEST_TMP") or (
+    "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
+)
+_DATA_DIR = Path(tempfile.mkdtemp(prefix="doorstep-test-", dir=_TMP))
 _PG_DB_NAME = f"doorstep_test_{uuid.uuid4().hex[:10]}"
 
 
@@ -48,6 +58,7 @@ def _admin_pg(sql: str) -> None:
 def _configure_environment() -> None:
     os.environ["DOORSTEP_DATA_DIR"] = str(_DATA_DIR)
     os.environ["DOORSTEP_SECRET_KEY"] = "test-secret-key-" + "x" * 40
+    os.environ.setdefault("DOORSTEP_ARGON2_PROFILE", "test")
     os.environ.setdefault("DOORSTEP_VAPID_SUBJECT", "mailto:tests@doorstep.invalid")
     if "DOORSTEP_VAPID_PRIVATE_KEY" not in os.environ:
         from server.cli import generate_vapid_keys
@@ -90,8 +101,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = keep
 
 
-def pytest_report_header(config: pytest.Config) -> str:
-    return f"doorstep database: {TEST_DB} ({os.environ['DOORSTEP_DATABASE_URL']})"
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    return [
+        f"doorstep database: {TEST_DB} ({os.environ['DOORSTEP_DATABASE_URL']})",
+        f"doorstep random seed: {TEST_SEED} (DOORSTEP_TEST_SEED={TEST_SEED} replays it)",
+        f"doorstep argon2 profile: {os.environ['DOORSTEP_ARGON2_PROFILE']}",
+    ]
 
 
 @pytest.fixture(scope="session")

@@ -22,8 +22,9 @@ fi
 echo "== checking PostgreSQL and Redis"
 .venv/bin/python tests/services.py
 
-echo "== lint: ruff and mypy"
-.venv/bin/ruff check sync server tests
+echo "== lint: ruff (lint and format) and mypy (sources, tests, bench)"
+.venv/bin/ruff check sync server tests bench
+.venv/bin/ruff format --check sync server tests bench
 .venv/bin/mypy
 
 if [ -f pwa/package.json ]; then

@@ -7,25 +7,47 @@ import hashlib
 import secrets
 import time
 from dataclasses import dataclass
+from functools import cache
 from uuid import UUID
 
 import jwt
-from argon2 import PasswordHasher
+from argon2 import Parameters, PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-_hasher = PasswordHasher()
-# Verified against when the username is unknown, so a miss costs as much time as a hit.
-_DUMMY_HASH = _hasher.hash("doorstep-no-such-user")
+from server.settings import get_settings
+
 ALGORITHM = "HS256"
+
+#: DOORSTEP_ARGON2_PROFILE -> argon2 parameters.  "production" is argon2-cffi's default (RFC 9106
+#: low-memory: 3 passes over 64 MiB); "test" lets the suite log in hundreds of times cheaply.
+ARGON2_PARAMETERS: dict[str, Parameters] = {
+    "production": profiles.RFC_9106_LOW_MEMORY,
+    "test": profiles.CHEAPEST,
+}
+
+
+@cache
+def password_hasher(profile: str) -> PasswordHasher:
+    return PasswordHasher.from_parameters(ARGON2_PARAMETERS[profile])
+
+
+@cache
+def _dummy_hash(profile: str) -> str:
+    # Verified against when the username is unknown, so a miss costs as much time as a hit.
+    return password_hasher(profile).hash("doorstep-no-such-user")
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return password_hasher(get_settings().argon2_profile).hash(password)
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
+    profile = get_settings().argon2_profile
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        hasher = password_hasher(profile)
+        return hasher.verify(password_hash or _dummy_hash(profile), password) and (
+            password_hash is not None
+        )
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 

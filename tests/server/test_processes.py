@@ -67,6 +67,7 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
+@pytest.mark.slow  # a real `doorstep run` process
 def test_quick_start_run_command_serves_the_demo(tmp_path: Path) -> None:
     port = free_port()
     proc = subprocess.Popen(
@@ -159,6 +160,7 @@ def _with_port(command: list[str], port: int) -> list[str]:
     return args
 
 
+@pytest.mark.slow  # server, worker and beat processes
 def test_compose_commands_run_against_local_postgres_and_redis(
     production_env: dict[str, str], tmp_path: Path
 ) -> None:

@@ -14,12 +14,11 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-for path in (str(HERE), str(ROOT)):
-    if path not in sys.path:
-        sys.path.insert(0, path)
+if str(ROOT) not in sys.path:  # run as a script
+    sys.path.insert(0, str(ROOT))
 
-import vector_cases_merge as merge  # noqa: E402
-import vector_cases_rules as rules  # noqa: E402
+from tests.sync import vector_cases_merge as merge  # noqa: E402
+from tests.sync import vector_cases_rules as rules  # noqa: E402
 
 OUT = ROOT / "sync" / "vectors"
 

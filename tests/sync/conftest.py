@@ -1,7 +1,14 @@
-"""Make the repository root and this folder importable, and keep hypothesis runs short."""
+"""Make the repository root and this folder importable, and keep hypothesis runs short.
+
+Hypothesis runs derandomized by default: the examples of a test are the same on every run, so a
+failure on one machine fails on every machine.  DOORSTEP_HYPOTHESIS_PROFILE=sync-random explores
+fresh examples; on a failure Hypothesis prints the seed, and `--hypothesis-seed=N` replays it.
+(The profile comes from the environment because this conftest loads after pytest's options.)
+"""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -20,7 +27,9 @@ settings.register_profile(
     "sync",
     max_examples=200,
     deadline=None,
+    derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.register_profile("sync-long", parent=settings.get_profile("sync"), max_examples=1000)
-settings.load_profile("sync")
+settings.register_profile("sync-random", parent=settings.get_profile("sync"), derandomize=False)
+settings.load_profile(os.environ.get("DOORSTEP_HYPOTHESIS_PROFILE", "sync"))

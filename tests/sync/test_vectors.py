@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import build_vectors
 import pytest
 
 from sync.vector_runner import VECTOR_DIR, load_cases, run_case
+from tests.sync import build_vectors
 
 CASES = load_cases()
 

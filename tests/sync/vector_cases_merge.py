@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from vector_kit import (
+from sync.hlc import format_hlc
+from tests.sync.vector_kit import (
     COMMUNITY,
     DA,
     DB,
@@ -31,8 +32,6 @@ from vector_kit import (
     u,
     want,
 )
-
-from sync.hlc import format_hlc
 
 Case = dict[str, Any]
 D = "disputes"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from vector_kit import (
+from tests.sync.vector_kit import (
     COMMUNITY,
     DA,
     DB,

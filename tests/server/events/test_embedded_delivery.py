@@ -119,6 +119,7 @@ def wait_for(service: PushService, sub: Subscriber, kind: str, timeout: float = 
     raise AssertionError(f"no {kind} message arrived; got {service.messages(sub)}")
 
 
+@pytest.mark.slow  # a real `doorstep run` process
 def test_doorstep_run_delivers_warnings_and_orders_without_redis(
     embedded_server: str, push_service: PushService
 ) -> None:

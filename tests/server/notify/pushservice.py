@@ -289,8 +289,8 @@ class PushService:
         site = web.TCPSite(self._runner, self.host, self.port, backlog=1024)
         await site.start()
         server = site._server
-        assert server is not None
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        assert isinstance(server, asyncio.Server)
+        self.port = server.sockets[0].getsockname()[1]
 
     def start(self) -> PushService:
         def run() -> None:

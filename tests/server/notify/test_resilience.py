@@ -4,7 +4,6 @@ broker (a private redis-server) stopped while warnings are raised."""
 from __future__ import annotations
 
 import asyncio
-import time
 from collections import Counter
 from collections.abc import Iterator
 
@@ -17,6 +16,12 @@ from tests.server.notify.conftest import CELERY_TEST_BROKER, point_celery_at, us
 from tests.server.notify.helpers import enqueue, eventually, payload, settled, subscribe
 from tests.server.notify.pushservice import Answer, PushService
 from tests.server.notify.support import TEST_POLICY, RedisServer, WorkerProcess, free_port
+
+# kills a Celery worker and stops a private redis-server: real processes, real waits
+pytestmark = pytest.mark.slow
+
+#: seconds: far beyond a kick on a busy machine (the broker refuses at once), only a hang gets there
+HANG_TIMEOUT = 60
 
 
 async def sweep() -> list[int]:
@@ -93,9 +98,10 @@ async def test_broker_outage_delays_but_delivers_exactly_once(
     redis_server.stop()
     raised = []
     for n in range(5):
-        started = time.monotonic()
-        raised += await enqueue(users, payload(f"outage-{n}"))  # kick fails, quietly
-        assert time.monotonic() - started < 5, "a dead broker must not hang the request"
+        # the kick fails, quietly; a dead broker must not hang the request (generous: a busy
+        # machine is slow, a hang never returns)
+        async with asyncio.timeout(HANG_TIMEOUT):
+            raised += await enqueue(users, payload(f"outage-{n}"))
     assert len(raised) == 50
     assert await PushDelivery.count().where(PushDelivery.status == "pending") == 50
 

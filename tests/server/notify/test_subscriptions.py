@@ -11,6 +11,7 @@ from uuid import UUID, uuid4
 import httpx
 import pytest
 from litestar import Litestar
+from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from server.accounts.principal import Principal
@@ -28,7 +29,7 @@ def principal_from_headers(app: ASGIApp) -> ASGIApp:
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         headers = dict(scope.get("headers", []))
-        if scope["type"] == "http" and b"x-device" in headers:
+        if scope["type"] == ScopeType.HTTP and b"x-device" in headers:
             scope["user"] = Principal(
                 user_id=UUID(headers[b"x-user"].decode()),
                 device_id=UUID(headers[b"x-device"].decode()),
@@ -50,7 +51,8 @@ async def api() -> AsyncIterator[httpx.AsyncClient]:
         middleware=[principal_from_headers],
         exception_handlers=EXCEPTION_HANDLERS,
     )
-    transport = httpx.ASGITransport(app=app)
+    # Litestar's ASGI scope types are narrower than the plain dicts httpx declares
+    transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         yield client
 

@@ -39,7 +39,7 @@ async def test_the_tree_knows_who_is_above_whom() -> None:
 
 
 async def test_import_is_idempotent_and_updates_in_place(tmp_path: Path) -> None:
-    doc = {
+    doc: dict[str, Any] = {
         "units": [
             {"code": "GM", "kind": "district", "name": "光明区（示范）"},
             {"code": "GM.TESTSTREET", "kind": "street", "name": "测试街道", "parent": "GM"},
@@ -115,6 +115,7 @@ def test_bad_files_are_refused_with_the_reason(
         flatten(read_file(path))
 
 
+@pytest.mark.slow  # two `doorstep` processes
 def test_cli_refuses_a_bad_file_and_changes_nothing(tmp_path: Path) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text("units:\n- code: Z\n  kind: street\n  name: 孤立街道\n")
@@ -137,6 +138,7 @@ def test_vapid_keys_prints_a_usable_pair() -> None:
     Vapid.from_string(line.split("=", 1)[1])  # loads as a VAPID key
 
 
+@pytest.mark.slow  # three `doorstep` processes
 def test_create_user_cli(tmp_path: Path) -> None:
     import os
 

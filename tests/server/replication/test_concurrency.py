@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.conftest import TEST_SEED
 from tests.helpers import DEMO_PASSWORD, new_dispute
 from tests.server.replication.live_server import LiveServer
 
@@ -32,6 +33,7 @@ ROUNDS = 25
 #: small pages, and pages big enough to keep a reader at the head of the feed, where a
 #: number committed out of order would be skipped
 PAGES = (5, 7, 25, 100)
+HANG_TIMEOUT = 600  # seconds: far beyond a busy machine's run, only a hang gets there
 
 
 class Device:
@@ -104,13 +106,15 @@ async def test_reader_pulling_small_pages_during_concurrent_pushes_misses_nothin
     server = LiveServer(workers=2)
     server.start()
     try:
-        await _run(server)
+        async with asyncio.timeout(HANG_TIMEOUT):
+            await _run(server)
     finally:
         server.stop()
 
 
 async def _run(server: LiveServer) -> None:
-    rng = random.Random(20261125)
+    print(f"seed {TEST_SEED} (DOORSTEP_TEST_SEED={TEST_SEED} replays it)")
+    rng = random.Random(TEST_SEED)
     limits = httpx.Limits(max_connections=20)
     async with httpx.AsyncClient(base_url=server.url, timeout=60, limits=limits) as client:
         writers = [await _login(client, name) for name, _ in WRITERS]

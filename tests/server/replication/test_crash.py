@@ -6,12 +6,13 @@ drops a mutation only when the server has answered it, and resends after any net
 5xx or 429.  After the last restart every mutation must be applied exactly once: one answer
 stored per seq, one audit row per changed field per mutation id, one version per mutation, and
 every record holding its last edit.  Runs on the engine of the run (SQLite file or PostgreSQL).
+The kill moments come from DOORSTEP_TEST_SEED (tests/conftest.py); a hang is caught by a generous
+timeout, never by a speed assertion (a busy machine is slow, not wrong).
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 import random
 import time
 import uuid
@@ -21,6 +22,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.conftest import TEST_SEED
 from tests.helpers import DEMO_PASSWORD, new_dispute
 from tests.server.replication.live_server import LiveServer
 
@@ -30,8 +32,9 @@ DEVICES = ["gw.a1", "gw.a1", "gw.a2"]
 RECORDS_PER_DEVICE = 8
 EDITS_PER_RECORD = 8
 MIN_KILLS = 3
-MAX_KILLS = 7  # then the devices drain their outboxes (keeps the test under a minute)
-SEED = int(os.environ.get("DOORSTEP_CRASH_SEED", "0")) or random.randrange(1, 10**6)
+MAX_KILLS = 7  # then the devices drain their outboxes (about a minute on an idle machine)
+SEED = TEST_SEED
+HANG_TIMEOUT = 600  # seconds: far beyond a busy machine's run, only a hang gets there
 
 
 class Device:
@@ -102,12 +105,17 @@ async def _login(username: str, url: str) -> dict[str, Any]:
 async def test_sigkill_at_random_moments_applies_every_mutation_exactly_once(
     database: None,
 ) -> None:
-    rng = random.Random(SEED)
+    print(f"seed {SEED} (DOORSTEP_TEST_SEED={SEED} replays it)")
+    async with asyncio.timeout(HANG_TIMEOUT):
+        devices = await _crash_while_pushing(random.Random(SEED))
+    await _check_exactly_once(devices, SEED)
+
+
+async def _crash_while_pushing(rng: random.Random) -> list[Device]:
     # one uvicorn worker restarts fastest; SIGKILL goes to the whole process group anyway
     server = LiveServer(workers=1)
     server.start()
     kills = 0
-    started = time.monotonic()
     try:
         devices = [Device(await _login(name, server.url), rng) for name in DEVICES]
         # Each device creates its records and then edits them; every edit writes a new value,
@@ -149,11 +157,9 @@ async def test_sigkill_at_random_moments_applies_every_mutation_exactly_once(
             await draining
     finally:
         server.stop()
-    elapsed = time.monotonic() - started
     assert kills >= MIN_KILLS, f"seed {SEED}: only {kills} kills"
     assert sum(d.retries for d in devices) > 0, f"seed {SEED}: no push was interrupted"
-    await _check_exactly_once(devices, SEED)
-    assert elapsed < 60, f"took {elapsed:.0f} s"
+    return devices
 
 
 async def _check_exactly_once(devices: list[Device], seed: int) -> None:
@@ -161,7 +167,7 @@ async def _check_exactly_once(devices: list[Device], seed: int) -> None:
     from server.disputes.tables import Dispute
     from server.replication.tables import AuditEntry, DeviceAnswer, RecordVersion
 
-    note = f"(seed {seed}: DOORSTEP_CRASH_SEED={seed} replays it)"
+    note = f"(seed {seed}: DOORSTEP_TEST_SEED={seed} replays it)"
     for device in devices:
         n = len(device.sent)
         assert sorted(device.answers) == list(range(1, n + 1)), note
@@ -172,8 +178,8 @@ async def _check_exactly_once(devices: list[Device], seed: int) -> None:
         assert sorted(int(r["seq"]) for r in stored) == list(range(1, n + 1)), note
         by_seq = {int(r["seq"]): str(r["mutation_id"]) for r in stored}
         assert all(by_seq[m["seq"]] == m["id"] for m in device.sent), note
-        row = await DeviceRow.select(DeviceRow.last_seq).where(DeviceRow.id == device_uuid)
-        assert row[0]["last_seq"] == n, note
+        [device_row] = await DeviceRow.select(DeviceRow.last_seq).where(DeviceRow.id == device_uuid)
+        assert device_row["last_seq"] == n, note
 
         ids = [uuid.UUID(m["id"]) for m in device.sent]
         audit = await AuditEntry.select(AuditEntry.mutation_id).where(

@@ -535,7 +535,7 @@ async def test_an_empty_push_answers_nothing(client: Any) -> None:
 async def test_a_second_concurrent_push_of_a_device_is_429(client: Any) -> None:
     gw = await as_user(client, "gw.a1")
     batch = [gw.mutation("disputes", fields=new_dispute()) for _ in range(200)]
-    bodies = [
+    bodies: list[dict[str, Any]] = [
         {"schema_version": 1, "mutations": batch},
         {"schema_version": 1, "mutations": batch[:1]},
     ]
