@@ -36,8 +36,11 @@ class Settings:
     #: access tokens live this long; refresh tokens rotate on every use
     access_token_seconds: int = 900
     refresh_token_days: int = 60
-    #: failed logins per username or per address within the window before 429
-    login_max_failures: int = 10
+    #: failed logins per username within the window before 429 (DOORSTEP_LOGIN_MAX_FAILURES)
+    login_max_failures: int = 5
+    #: failed logins per client address within the window before 429: higher, since a
+    #: community office shares one address (DOORSTEP_LOGIN_MAX_FAILURES_PER_ADDRESS)
+    login_max_failures_per_address: int = 50
     login_window_seconds: int = 300
     max_body_bytes: int = 1024 * 1024
     max_attachment_bytes: int = 5 * 1024 * 1024
@@ -93,7 +96,24 @@ def load_settings() -> Settings:
         vapid_private_key=_env("DOORSTEP_VAPID_PRIVATE_KEY"),
         vapid_subject=_env("DOORSTEP_VAPID_SUBJECT"),
         push_allow_private_endpoints=_env("DOORSTEP_PUSH_ALLOW_PRIVATE_ENDPOINTS", "0") == "1",
+        login_max_failures=_positive_int("DOORSTEP_LOGIN_MAX_FAILURES", 5),
+        login_max_failures_per_address=_positive_int(
+            "DOORSTEP_LOGIN_MAX_FAILURES_PER_ADDRESS", 50
+        ),
     )
+
+
+def _positive_int(name: str, default: int) -> int:
+    raw = _env(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ConfigError(f"{name} must be a positive whole number, not {raw!r}")
+    return value
 
 
 @lru_cache(maxsize=1)

@@ -233,5 +233,7 @@ async def test_a_revoked_device_stops_receiving_pushes(client: Any) -> None:
     )
     admin = await login(client, "admin.a")
     assert (await admin.post(f"/api/admin/devices/{worker.device_id}/revoke")).status_code == 200
-    left = await PushSubscription.count().where(PushSubscription.device_id == UUID(worker.device_id))
+    left = await PushSubscription.count().where(
+        PushSubscription.device_id == UUID(worker.device_id)
+    )
     assert left == 0
