@@ -97,9 +97,7 @@ def load_settings() -> Settings:
         vapid_subject=_env("DOORSTEP_VAPID_SUBJECT"),
         push_allow_private_endpoints=_env("DOORSTEP_PUSH_ALLOW_PRIVATE_ENDPOINTS", "0") == "1",
         login_max_failures=_positive_int("DOORSTEP_LOGIN_MAX_FAILURES", 5),
-        login_max_failures_per_address=_positive_int(
-            "DOORSTEP_LOGIN_MAX_FAILURES_PER_ADDRESS", 50
-        ),
+        login_max_failures_per_address=_positive_int("DOORSTEP_LOGIN_MAX_FAILURES_PER_ADDRESS", 50),
     )
 
 
