@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import aiohttp
 from pywebpush import WebPusher, WebPushException
 
-from server.notify import vapid
+import server.notify.vapid as vapid
 from server.notify.endpoints import EndpointRefused, check_endpoint_cached
 from server.notify.policy import policy
 from server.settings import get_settings
