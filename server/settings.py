@@ -42,6 +42,11 @@ class Settings:
     #: community office shares one address (DOORSTEP_LOGIN_MAX_FAILURES_PER_ADDRESS)
     login_max_failures_per_address: int = 50
     login_window_seconds: int = 300
+    #: addresses/networks of the reverse proxies whose X-Forwarded-For is believed
+    #: (DOORSTEP_TRUSTED_PROXIES, comma-separated; docker-compose.yml sets its network's CIDR).
+    #: Anyone else's X-Forwarded-For is ignored: it could name any address and dodge the
+    #: per-address login limit, or lock someone else out.
+    trusted_proxies: str = "127.0.0.1"
     max_body_bytes: int = 1024 * 1024
     max_attachment_bytes: int = 5 * 1024 * 1024
     extra: dict[str, str] = field(default_factory=dict)
@@ -96,9 +101,29 @@ def load_settings() -> Settings:
         vapid_private_key=_env("DOORSTEP_VAPID_PRIVATE_KEY"),
         vapid_subject=_env("DOORSTEP_VAPID_SUBJECT"),
         push_allow_private_endpoints=_env("DOORSTEP_PUSH_ALLOW_PRIVATE_ENDPOINTS", "0") == "1",
+        trusted_proxies=_trusted_proxies(),
         login_max_failures=_positive_int("DOORSTEP_LOGIN_MAX_FAILURES", 5),
         login_max_failures_per_address=_positive_int("DOORSTEP_LOGIN_MAX_FAILURES_PER_ADDRESS", 50),
     )
+
+
+def _trusted_proxies() -> str:
+    import ipaddress
+
+    raw = _env("DOORSTEP_TRUSTED_PROXIES") or _env("FORWARDED_ALLOW_IPS") or "127.0.0.1"
+    items = [item.strip() for item in raw.split(",") if item.strip()]
+    for item in items:
+        if item == "*":
+            raise ConfigError(
+                "DOORSTEP_TRUSTED_PROXIES must list the proxies' addresses or networks, not '*'"
+            )
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError as exc:
+            raise ConfigError(
+                f"DOORSTEP_TRUSTED_PROXIES: {item!r} is not an IP address or network"
+            ) from exc
+    return ",".join(items)
 
 
 def _positive_int(name: str, default: int) -> int:
