@@ -59,14 +59,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         finally:
             await close_pool()
 
-    return Litestar(
+    app = Litestar(
         route_handlers=_route_handlers(),
         state=State({"accounts": AccountService(settings, secret), "settings": settings}),
         lifespan=[lifespan],
-        middleware=[
-            RequestContextMiddleware,
-            DefineMiddleware(BearerAuthMiddleware, exclude=PUBLIC_PATHS),
-        ],
+        middleware=[DefineMiddleware(BearerAuthMiddleware, exclude=PUBLIC_PATHS)],
         exception_handlers=EXCEPTION_HANDLERS,
         request_class=JsonBodyRequest,
         request_max_body_size=settings.max_body_bytes,
@@ -78,6 +75,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         debug=False,
     )
+    # Outermost, around Litestar's own error handling: every response gets the request id and
+    # security headers and is logged with its real status, 401s and unknown routes included.
+    app.asgi_handler = RequestContextMiddleware(
+        app.asgi_handler, hsts=(settings.public_url or "").startswith("https://")
+    )
+    return app
 
 
 def create_embedded_app() -> Litestar:
