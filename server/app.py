@@ -19,6 +19,7 @@ from server.db import close_pool, start_pool
 from server.health.controllers import live, ready
 from server.http.handlers import EXCEPTION_HANDLERS, JsonBodyRequest
 from server.http.middleware import RequestContextMiddleware, configure_logging
+from server.http.openapi import components as openapi_components
 from server.notify.controllers import PushController
 from server.replication.controllers import (
     AttachmentController,
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             title="Doorstep 家门口",
             version="1.0.0",
             path="/schema",
+            components=openapi_components(),
             render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
         ),
         debug=False,
