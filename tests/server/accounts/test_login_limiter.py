@@ -126,3 +126,21 @@ async def test_expired_counters_are_pruned(make_client: Any) -> None:
     assert (await attempt(client, "gw.a1", DEMO_PASSWORD)).status_code == 200
     keys = {r["key"] for r in await LoginThrottle.select(LoginThrottle.key)}
     assert not keys & {"user:long-gone", "addr:203.0.113.1"}
+
+
+@pytest.mark.slow
+async def test_a_burst_against_two_server_processes() -> None:
+    """Two uvicorn workers on one database: the count is atomic across processes too, and
+    SQLite's writers queue up instead of failing with 'database is locked'."""
+    from tests.server.replication.live_server import LiveServer
+
+    limit = get_settings().login_max_failures
+    server = LiveServer(workers=2)
+    await asyncio.to_thread(server.start)
+    try:
+        async with httpx.AsyncClient(base_url=server.url, timeout=120) as live:
+            answers = await asyncio.gather(*(attempt(live, "gw.b1") for _ in range(40)))
+    finally:
+        await asyncio.to_thread(server.stop)
+    statuses = Counter(r.status_code for r in answers)
+    assert statuses == Counter({401: limit, 429: 40 - limit}), statuses
