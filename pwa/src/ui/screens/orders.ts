@@ -12,7 +12,7 @@ import { unitName, unitsOfKind } from "../directory";
 import { gpsEditor, formatGeo } from "../editors";
 import {
   buttonLink, dateTimeInput, dl, emptyState, enumSelect, field, optionSelect, pendingBadge, rejectionNote,
-  rejectionsFor, section, statusBadge, textArea, textInput,
+  rejectionsFor, section, statusBadge, textArea, textInput, submitHandler,
 } from "../widgets";
 import { disputeItem, sortDisputes } from "./disputes";
 import type { Fields, ViewRecord } from "../../types";
@@ -76,8 +76,7 @@ async function dispatchForm(ctx: Ctx): Promise<Screen> {
   if (!dispute) return { title: t("dispatch"), node: h("p", { class: "empty" }, t("not_found")) };
   const departments = unitsOfKind("department");
   const now = Date.now();
-  const form = h("form", { class: "stack", onsubmit: async (ev: Event) => {
-    ev.preventDefault();
+  const form = h("form", { class: "stack", novalidate: true, onsubmit: submitHandler(async () => {
     const v = formValues(form);
     const id = await createRecord("dispatch_orders", {
       community_id: dispute.fields["community_id"],
@@ -91,7 +90,7 @@ async function dispatchForm(ctx: Ctx): Promise<Screen> {
     });
     toast(t("saved"));
     navigate(`/orders/${id}`);
-  } },
+  }) },
     h("ul", { class: "list" }, disputeItem(dispute)),
     field(t("department"), optionSelect("department_id", departments, undefined, t("choose"), true)),
     field(t("summary"), textArea("summary", dispute.fields["title"], { required: true })),
@@ -159,15 +158,14 @@ async function orderDetail(ctx: Ctx): Promise<Screen> {
 
 function checkInForm(id: string, f: Fields): HTMLElement {
   const gps = gpsEditor(undefined);
-  const form = h("form", { class: "card stack", onsubmit: async (ev: Event) => {
-    ev.preventDefault();
+  const form = h("form", { class: "card stack", novalidate: true, onsubmit: submitHandler(async () => {
     const v = formValues(form);
     await saveChanges("dispatch_orders", id, {
       status: "arrived",
       arrival: { at: new Date().toISOString(), leader_name: v["leader_name"], leader_level: v["leader_level"], location: gps.value() ?? null },
     });
     toast(t("saved"));
-  } },
+  }) },
     h("h2", null, t("check_in")),
     field(t("leader_name"), textInput("leader_name", "", { required: true })),
     field(t("leader_level"), enumSelect("dispatch_orders", "required_leader_level", f["required_leader_level"], { name: "leader_level" })),
@@ -177,12 +175,11 @@ function checkInForm(id: string, f: Fields): HTMLElement {
 }
 
 function resolveForm(id: string, f: Fields): HTMLElement {
-  const form = h("form", { class: "card stack", onsubmit: async (ev: Event) => {
-    ev.preventDefault();
+  const form = h("form", { class: "card stack", novalidate: true, onsubmit: submitHandler(async () => {
     const v = formValues(form);
     await saveChanges("dispatch_orders", id, { status: "resolved", resolution_note: v["resolution_note"] });
     toast(t("saved"));
-  } },
+  }) },
     h("h2", null, t("resolve")),
     field(t("resolution_note"), textArea("resolution_note", f["resolution_note"], { required: true })),
     h("button", { type: "submit" }, t("resolve")));

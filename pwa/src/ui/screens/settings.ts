@@ -1,12 +1,26 @@
 /** Language, push notifications, storage, logout. */
 import { h, toast } from "../dom";
-import { t, setLang, lang, enumLabel } from "../i18n";
+import { t, setLang, lang, enumLabel, errorText } from "../i18n";
+import { ApiError, NetworkError } from "../../api/errors";
 import { route, type Ctx, type Screen } from "../app";
 import { isSubscribed, pushSupported, subscribePush, unsubscribePush } from "../../api/push";
 import { logout } from "../../api/auth";
 import { pendingCount } from "../../storage/outbox";
 import { unitName } from "../directory";
 import { dl, section } from "../widgets";
+
+/**
+ * The browser's push errors are English developer messages ("Registration failed - push service
+ * error"); a person reads what happened and what to do, in the app's language.
+ */
+export function pushErrorText(e: unknown): string {
+  if (e instanceof Error && e.message === "denied") return t("push_denied");
+  if (e instanceof NetworkError) return errorText("offline");
+  if (e instanceof ApiError) return errorText(e.code, t("push_unavailable"));
+  if (e instanceof DOMException && e.name === "NotAllowedError") return t("push_denied");
+  if (e instanceof DOMException && e.name === "AbortError") return t("push_unavailable");
+  return t("push_failed");
+}
 
 async function settingsScreen(ctx: Ctx): Promise<Screen> {
   const subscribed = await isSubscribed();
@@ -19,7 +33,7 @@ async function settingsScreen(ctx: Ctx): Promise<Screen> {
           else await subscribePush();
           toast(subscribed ? t("push_off") : t("push_enabled"));
         } catch (e) {
-          toast((e as Error).message === "denied" ? t("push_denied") : String((e as Error).message), "error");
+          toast(pushErrorText(e), "error");
         }
         location.hash = "#/settings";
         window.dispatchEvent(new HashChangeEvent("hashchange"));
