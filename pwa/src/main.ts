@@ -16,7 +16,11 @@ import { registerConflictRoutes } from "./ui/screens/conflicts";
 import { registerOutboxRoutes } from "./ui/screens/outbox";
 import { registerSettingsRoutes } from "./ui/screens/settings";
 import { registerHomeRoutes } from "./ui/screens/home";
-import { currentSession, wipeLocal } from "./api/auth";
+import { currentSession, hasPin, wipeLocal } from "./api/auth";
+import { lockActive } from "./api/pin";
+import { lockView, lockedUsers } from "./ui/screens/lock";
+import { withLock } from "./sync/locks";
+import { broadcast } from "./sync/events";
 import { refreshPushSubscription } from "./api/push";
 import { loadCachedSchema, refreshSchema } from "./sync/engine";
 import { requestSync, setLoginRequiredHandler, setRevokedHandler, startSyncScheduler } from "./sync/scheduler";
@@ -59,10 +63,34 @@ async function onRevoked(): Promise<void> {
   }
 }
 
+/** The shared tablet's lock screen (people with a PIN), or the login when there is nobody. */
+async function showLock(): Promise<void> {
+  if (!(await lockedUsers()).length) return showLogin();
+  loginVisible = true;
+  clear(root);
+  // A reload after unlocking starts everything from the unlocked person's database only.
+  root.appendChild(await lockView(() => { broadcast({ type: "switched" }); location.reload(); }, () => showLogin()));
+}
+
+/**
+ * Switch user: wait for a running sync, seal this person's session, and start again from a
+ * clean page, so nothing of theirs stays in memory or on screen.
+ */
+async function switchUser(): Promise<void> {
+  await withLock("doorstep-sync", lockActive);
+  broadcast({ type: "switched" });
+  location.hash = "#/";
+  location.reload();
+}
+
 let started = false;
 async function start(user: User): Promise<void> {
   loginVisible = false;
   await mountShell(root, user);
+  if (await hasPin(user.id)) {
+    document.getElementById("header-actions")?.appendChild(
+      h("button", { type: "button", class: "link switch-user", onclick: () => void switchUser() }, t("switch_user")));
+  }
   if (started) {
     requestSync("start");
     return;
@@ -114,11 +142,13 @@ async function boot(): Promise<void> {
   registerServiceWorker();
   onBroadcast((m) => {
     if (m.type === "wiped") showLogin();
+    // Another tab switched user: never keep showing the previous person's screens.
+    if (m.type === "switched") location.reload();
   });
   await loadCachedSchema();
   const session = await currentSession();
   if (session) await start(session.user);
-  else showLogin();
+  else await showLock();
 }
 
 void boot();

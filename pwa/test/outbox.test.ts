@@ -14,6 +14,7 @@ import { pullAll, pushOutbox } from "../src/sync/engine";
 import { applyPending, createRecord, saveChanges, viewRecord } from "../src/sync/view";
 import { InvalidChange } from "../src/sync/validate";
 import { getRecord, listRecords } from "../src/storage/records";
+import { forgetTabletUser } from "../src/storage/tablet";
 import type { User } from "../src/types";
 
 const PASSWORD = "doorstep-demo";
@@ -48,6 +49,8 @@ let dbCounter = 0;
 beforeEach(async () => {
   useDatabaseName(`doorstep-test-${process.pid}-${++dbCounter}`);
   setBaseUrl(inject("doorstepUrl"));
+  // Each case starts with nobody on this "phone": the person's database goes with them.
+  if (user) await forgetTabletUser(user.id);
   wire = new Wire();
   setFetch(wire.fetch as typeof fetch);
   user = await login("gw.a1", PASSWORD);
