@@ -8,7 +8,7 @@ import { countdown, formatDateTime, localInputToIso } from "../format";
 import { navigate, route, type Ctx, type Screen } from "../app";
 import { createRecord, saveChanges, viewCollection, viewRecord } from "../../sync/view";
 import { enumOf } from "../../schema";
-import { unitName, unitsOfKind } from "../directory";
+import { loadDirectory, unitName, unitsOfKind } from "../directory";
 import { gpsEditor, formatGeo } from "../editors";
 import {
   buttonLink, dateTimeInput, dl, emptyState, enumSelect, field, optionSelect, pendingBadge, rejectionNote,
@@ -74,6 +74,7 @@ async function dispatchForm(ctx: Ctx): Promise<Screen> {
   const disputeId = ctx.params[0]!;
   const dispute = await viewRecord("disputes", disputeId);
   if (!dispute) return { title: t("dispatch"), node: h("p", { class: "empty" }, t("not_found")) };
+  await loadDirectory(); // the first pull may have landed a moment ago
   const departments = unitsOfKind("department");
   const now = Date.now();
   const form = h("form", { class: "stack", novalidate: true, onsubmit: submitHandler(async () => {
