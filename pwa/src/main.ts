@@ -63,13 +63,21 @@ async function onRevoked(): Promise<void> {
   }
 }
 
+/** One reload, however many reasons arrive at once (a switch here and its broadcast). */
+let reloading = false;
+function reloadOnce(): void {
+  if (reloading) return;
+  reloading = true;
+  location.reload();
+}
+
 /** The shared tablet's lock screen (people with a PIN), or the login when there is nobody. */
 async function showLock(): Promise<void> {
   if (!(await lockedUsers()).length) return showLogin();
   loginVisible = true;
   clear(root);
   // A reload after unlocking starts everything from the unlocked person's database only.
-  root.appendChild(await lockView(() => { broadcast({ type: "switched" }); location.reload(); }, () => showLogin()));
+  root.appendChild(await lockView(() => { broadcast({ type: "switched" }); reloadOnce(); }, () => showLogin()));
 }
 
 /**
@@ -78,9 +86,9 @@ async function showLock(): Promise<void> {
  */
 async function switchUser(): Promise<void> {
   await withLock("doorstep-sync", lockActive);
+  history.replaceState(null, "", "#/");
   broadcast({ type: "switched" });
-  location.hash = "#/";
-  location.reload();
+  reloadOnce();
 }
 
 let started = false;
@@ -143,7 +151,7 @@ async function boot(): Promise<void> {
   onBroadcast((m) => {
     if (m.type === "wiped") showLogin();
     // Another tab switched user: never keep showing the previous person's screens.
-    if (m.type === "switched") location.reload();
+    if (m.type === "switched") reloadOnce();
   });
   await loadCachedSchema();
   const session = await currentSession();

@@ -261,6 +261,7 @@ async function visitScreen(ctx: Ctx): Promise<Screen> {
 /** A referral to a lawyer: the lawyer becomes the assignee and a referral visit records it. */
 async function referLawyerScreen(ctx: Ctx): Promise<Screen> {
   const disputeId = ctx.params[0]!;
+  await loadDirectory();
   const lawyers = usersWithRole("lawyer");
   const form = h("form", { class: "stack", novalidate: true, onsubmit: submitHandler(async () => {
     const v = formValues(form);
@@ -281,6 +282,7 @@ async function referLawyerScreen(ctx: Ctx): Promise<Screen> {
 /** A referral to a psychologist: a session in status `requested` that the psychologist schedules. */
 async function referPsychScreen(ctx: Ctx): Promise<Screen> {
   const disputeId = ctx.params[0]!;
+  await loadDirectory(); // the first pull may have landed a moment ago
   const psychologists = usersWithRole("psychologist");
   const tomorrow = new Date(Date.now() + 86_400_000);
   tomorrow.setUTCHours(2, 0, 0, 0); // 10:00 Shanghai
