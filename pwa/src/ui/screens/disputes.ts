@@ -144,7 +144,7 @@ async function detailScreen(ctx: Ctx): Promise<Screen> {
       [t("assignee"), f["assignee_id"] ? userName(f["assignee_id"]) : "—"],
       [t("follow_up_at"), formatDateTime(f["follow_up_at"])],
       [t("created_at"), createdText(d)],
-      [t("tags_label"), Array.isArray(f["tags"]) ? (f["tags"] as string[]).join("、") : "—"],
+      [t("tags_label"), (Array.isArray(f["tags"]) ? (f["tags"] as string[]).join("、") : "") || "—"],
     ]),
     f["description"] ? h("p", { class: "prose" }, String(f["description"])) : null,
     f["resolution_summary"] ? section(t("resolution_summary"), h("p", { class: "prose" }, String(f["resolution_summary"]))) : null,
