@@ -63,7 +63,7 @@ async function calendarScreen(ctx: Ctx): Promise<Screen> {
   const node = h("div", { class: "stack" },
     rejected.map(rejectionPanel),
     requested.length ? section(t("requested_sessions"), h("ul", { class: "list" }, requested.map(sessionItem))) : null,
-    h("div", { class: "toolbar" },
+    h("div", { class: "toolbar week-nav" },
       buttonLink(`/psych?week=${offset - 1}`, `‹ ${t("prev_week")}`, "button secondary"),
       h("strong", null, offset === 0 ? t("week") : `${formatDay(new Date(start))} – ${formatDay(new Date(start + 6 * DAY))}`),
       buttonLink(`/psych?week=${offset + 1}`, `${t("next_week")} ›`, "button secondary"),
@@ -112,7 +112,7 @@ function sessionItem(s: ViewRecord): HTMLElement {
   const f = s.fields;
   return h("li", null, h("a", { class: "item", href: `#/psych/sessions/${s.id}` },
     h("div", { class: "item-head" }, h("strong", null, formatDateTime(f["starts_at"])), statusBadge("psych_sessions", f["status"])),
-    h("small", null, `${String(f["client_ref"] ?? "")} ${f["dispute_id"] ? `· ${t("from_dispute")}` : ""} `, pendingBadge(s.pending))));
+    h("small", null, [f["client_ref"] ? String(f["client_ref"]) : "", f["dispute_id"] ? t("from_dispute") : ""].filter(Boolean).join(" · "), " ", pendingBadge(s.pending))));
 }
 
 async function slotForm(ctx: Ctx): Promise<Screen> {
