@@ -3,8 +3,9 @@
  * login; then start the sync scheduler and the service worker.
  */
 import "./ui/style.css";
-import { clear, h } from "./ui/dom";
-import { lang, setLang, t } from "./ui/i18n";
+import { clear, h, toast } from "./ui/dom";
+import { fieldLabel, lang, problemText, setLang, t } from "./ui/i18n";
+import { InvalidChange } from "./sync/validate";
 import { mountShell, showUpdateBanner } from "./ui/app";
 import { loginView } from "./ui/screens/login";
 import { registerDisputeRoutes } from "./ui/screens/disputes";
@@ -144,6 +145,14 @@ function registerServiceWorker(): void {
     setInterval(() => void reg.update().catch(() => undefined), 30 * 60_000);
   });
 }
+
+/** A refused value from a one-tap action (no form to show it next to): say it, in words. */
+window.addEventListener("unhandledrejection", (ev) => {
+  if (!(ev.reason instanceof InvalidChange)) return;
+  ev.preventDefault();
+  const [name, problem] = Object.entries(ev.reason.problems)[0] ?? [];
+  if (name && problem) toast(problemText(problem, fieldLabel(name)), "error");
+});
 
 async function boot(): Promise<void> {
   setLang(lang());

@@ -132,7 +132,12 @@ async function orderDetail(ctx: Ctx): Promise<Screen> {
       h("button", { type: "button", class: "secondary", onclick: set({ status: "reopened" }) }, t("reopen"))));
   }
   const rating = (name: "community_rating" | "department_rating") =>
-    h("select", { name, onchange: async (ev: Event) => { await saveChanges("dispatch_orders", id, { [name]: Number((ev.target as HTMLSelectElement).value) }); toast(t("saved")); } },
+    h("select", { name, onchange: async (ev: Event) => {
+      // "—" clears the rating (null), never 0: 1–5 are the only ratings there are.
+      const raw = (ev.target as HTMLSelectElement).value;
+      await saveChanges("dispatch_orders", id, { [name]: raw ? Number(raw) : null });
+      toast(t("saved"));
+    } },
       h("option", { value: "" }, "—"), [1, 2, 3, 4, 5].map((n) => h("option", { value: String(n), selected: f[name] === n }, "★".repeat(n))));
   const node = h("div", { class: "stack" },
     rejections.map((r) => rejectionNote(r)),
