@@ -127,7 +127,9 @@ RAW_PUT_LOOP = """async () => {
   const open = (name, upgrade) => new Promise((ok, fail) => {
     const r = indexedDB.open(name, 1); r.onupgradeneeded = () => upgrade(r.result);
     r.onsuccess = () => ok(r.result); r.onerror = () => fail(r.error); });
-  const app = await open("doorstep", () => {});
+  // The logged-in person's own database (one per person: pwa/src/storage/tablet.ts).
+  const mine = (await indexedDB.databases()).find((d) => d.name.startsWith("doorstep-u-")).name;
+  const app = await open(mine, () => {});
   const records = await new Promise((ok) => {
     const q = app.transaction("records").objectStore("records").index("by_collection").getAll("disputes");
     q.onsuccess = () => ok(q.result); });

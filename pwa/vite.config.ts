@@ -17,5 +17,9 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     environment: "node",
+    globalSetup: ["test/real-server.ts"],
+    // The outbox tests talk to a real server process on a busy machine.
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
   },
 } as any);

@@ -3,8 +3,9 @@
  * login; then start the sync scheduler and the service worker.
  */
 import "./ui/style.css";
-import { clear, h } from "./ui/dom";
-import { lang, setLang, t } from "./ui/i18n";
+import { clear, h, toast } from "./ui/dom";
+import { fieldLabel, lang, problemText, setLang, t } from "./ui/i18n";
+import { InvalidChange } from "./sync/validate";
 import { mountShell, showUpdateBanner } from "./ui/app";
 import { loginView } from "./ui/screens/login";
 import { registerDisputeRoutes } from "./ui/screens/disputes";
@@ -16,7 +17,11 @@ import { registerConflictRoutes } from "./ui/screens/conflicts";
 import { registerOutboxRoutes } from "./ui/screens/outbox";
 import { registerSettingsRoutes } from "./ui/screens/settings";
 import { registerHomeRoutes } from "./ui/screens/home";
-import { currentSession, wipeLocal } from "./api/auth";
+import { currentSession, hasPin, wipeLocal } from "./api/auth";
+import { lockActive } from "./api/pin";
+import { lockView, lockedUsers } from "./ui/screens/lock";
+import { withLock } from "./sync/locks";
+import { broadcast } from "./sync/events";
 import { refreshPushSubscription } from "./api/push";
 import { loadCachedSchema, refreshSchema } from "./sync/engine";
 import { requestSync, setLoginRequiredHandler, setRevokedHandler, startSyncScheduler } from "./sync/scheduler";
@@ -59,10 +64,42 @@ async function onRevoked(): Promise<void> {
   }
 }
 
+/** One reload, however many reasons arrive at once (a switch here and its broadcast). */
+let reloading = false;
+function reloadOnce(): void {
+  if (reloading) return;
+  reloading = true;
+  location.reload();
+}
+
+/** The shared tablet's lock screen (people with a PIN), or the login when there is nobody. */
+async function showLock(): Promise<void> {
+  if (!(await lockedUsers()).length) return showLogin();
+  loginVisible = true;
+  clear(root);
+  // A reload after unlocking starts everything from the unlocked person's database only.
+  root.appendChild(await lockView(() => { broadcast({ type: "switched" }); reloadOnce(); }, () => showLogin()));
+}
+
+/**
+ * Switch user: wait for a running sync, seal this person's session, and start again from a
+ * clean page, so nothing of theirs stays in memory or on screen.
+ */
+async function switchUser(): Promise<void> {
+  await withLock("doorstep-sync", lockActive);
+  history.replaceState(null, "", "#/");
+  broadcast({ type: "switched" });
+  reloadOnce();
+}
+
 let started = false;
 async function start(user: User): Promise<void> {
   loginVisible = false;
   await mountShell(root, user);
+  if (await hasPin(user.id)) {
+    document.getElementById("header-actions")?.appendChild(
+      h("button", { type: "button", class: "link switch-user", onclick: () => void switchUser() }, t("switch_user")));
+  }
   if (started) {
     requestSync("start");
     return;
@@ -109,16 +146,26 @@ function registerServiceWorker(): void {
   });
 }
 
+/** A refused value from a one-tap action (no form to show it next to): say it, in words. */
+window.addEventListener("unhandledrejection", (ev) => {
+  if (!(ev.reason instanceof InvalidChange)) return;
+  ev.preventDefault();
+  const [name, problem] = Object.entries(ev.reason.problems)[0] ?? [];
+  if (name && problem) toast(problemText(problem, fieldLabel(name)), "error");
+});
+
 async function boot(): Promise<void> {
   setLang(lang());
   registerServiceWorker();
   onBroadcast((m) => {
     if (m.type === "wiped") showLogin();
+    // Another tab switched user: never keep showing the previous person's screens.
+    if (m.type === "switched") reloadOnce();
   });
   await loadCachedSchema();
   const session = await currentSession();
   if (session) await start(session.user);
-  else showLogin();
+  else await showLock();
 }
 
 void boot();

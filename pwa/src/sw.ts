@@ -11,6 +11,8 @@ import { request } from "./api/client";
 import { base64UrlToBytes, vapidPublicKey } from "./api/vapid";
 import { runSyncCycle } from "./sync/engine";
 import { withLock } from "./sync/locks";
+import { useDatabaseName } from "./storage/db";
+import { activeSession, userDatabaseName } from "./storage/tablet";
 
 declare const self: ServiceWorkerGlobalScope;
 
@@ -75,6 +77,10 @@ async function askClientsToSync(): Promise<boolean> {
 
 async function syncHere(): Promise<void> {
   try {
+    // Only the unlocked person's outbox: a locked or absent person has no tokens in the clear.
+    const active = await activeSession();
+    if (!active) return;
+    useDatabaseName(userDatabaseName(active.user_id));
     await withLock("doorstep-sync", runSyncCycle);
   } catch {
     /* offline or logged out: the app syncs when opened */

@@ -103,4 +103,6 @@ export interface ViewRecord {
   fields: Fields;
   /** true while at least one mutation on it is unanswered */
   pending: boolean;
+  /** ms, for a record created on this device that the server has not stamped yet */
+  localCreatedAt?: number;
 }

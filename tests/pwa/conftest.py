@@ -165,3 +165,39 @@ def go(page: Any, route: str, selector: str | None = None) -> None:
 def _clear_login_throttle() -> None:
     """Overrides the suite's async autouse fixture: these tests talk to their own server process,
     and an asyncio runner next to Playwright's sync API would clash with its event loop."""
+
+
+@pytest.fixture
+def phone(browser: Any) -> Iterator[Any]:
+    """A throttled phone (390×844, touch, zh-CN, 4× CPU slowdown) per call, as issue 10 scripts
+    a person's day; every page it opens is throttled through the DevTools protocol."""
+    made: list[Any] = []
+
+    def make() -> Any:
+        ctx = browser.new_context(
+            viewport={"width": 390, "height": 844},
+            is_mobile=True,
+            has_touch=True,
+            locale="zh-CN",
+            timezone_id="Asia/Shanghai",
+        )
+        ctx.on("page", throttle)
+        made.append(ctx)
+        return ctx
+
+    yield make
+    for ctx in made:
+        ctx.close()
+
+
+def throttle(page: Any) -> None:
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Emulation.setCPUThrottlingRate", {"rate": 4})
+
+
+def set_datetime(page: Any, name: str, value: str) -> None:
+    """Picks "YYYY-MM-DDTHH:MM" (Shanghai time) in the app's 年/月/日 时:分 picker."""
+    y, mo, d = (int(x) for x in value[:10].split("-"))
+    hh, mm = (int(x) for x in value[11:16].split(":"))
+    for part, v in (("y", y), ("m", mo), ("d", d), ("h", hh), ("min", mm)):
+        page.select_option(f"[data-for={name}] select[data-part={part}]", str(v))

@@ -8,7 +8,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from .conftest import ROOT, go, login, shot, sync_now, wait_idle
+from .conftest import ROOT, go, login, set_datetime, shot, sync_now, wait_idle
 
 
 def _new_dispute(page: Any, title: str, risk: str = "yellow", photo: Path | None = None) -> str:
@@ -124,18 +124,19 @@ def test_psych_double_booking_shows_slot_taken_with_suggestions(
     # Two open slots tomorrow (Shanghai): 09:00-10:00 and 14:00-15:00.
     day = page.evaluate("new Date(Date.now() + 8*3600e3 + 86400e3).toISOString().slice(0, 10)")
     for start, end in (("09:00", "10:00"), ("14:00", "15:00")):
-        go(page, "#/psych/slots/new", "input[name=starts_at]")
-        page.fill("input[name=starts_at]", f"{day}T{start}")
-        page.fill("input[name=ends_at]", f"{day}T{end}")
+        go(page, "#/psych/slots/new", "[data-for=starts_at] select")
+        set_datetime(page, "starts_at", f"{day}T{start}")
+        set_datetime(page, "ends_at", f"{day}T{end}")
         page.click("button[type=submit]")
         page.wait_for_selector(".week")
     sync_now(page)
     shot(page, "07-psych-week")
-    # Book the 09:00 slot twice: the second booking clashes.
+    # Book the 09:00 slot twice: the second booking clashes. Once booked the slot offers no
+    # button any more, so the second booking comes from the link as another phone still had it.
+    go(page, "#/psych", ".week")
+    book = page.get_attribute(".chip.slot >> nth=0 >> a.button", "href")
     for client in ("来访者甲", "来访者乙"):
-        go(page, "#/psych", ".week")
-        page.click(".chip.slot >> nth=0 >> a.button")
-        page.wait_for_selector("input[name=client_ref]")
+        go(page, str(book), "input[name=client_ref]")
         page.fill("input[name=client_ref]", client)
         page.click("button[type=submit]")
         page.wait_for_selector(".actions")
@@ -252,9 +253,11 @@ def test_revoked_device_wipes_local_data_and_asks_to_log_in(
     page = login(new_context(), server_url, "gw.b1")
     assert page.evaluate(_COUNT_RECORDS) > 0
     device_id = page.evaluate(
-        "new Promise(ok => { const r = indexedDB.open('doorstep'); r.onsuccess = () => {"
-        " const q = r.result.transaction('meta').objectStore('meta').get('auth');"
-        " q.onsuccess = () => { ok(q.result.device_id); r.result.close(); }; }; })"
+        _IN_USER_DB.replace(
+            "BODY",
+            "const q = db.transaction('meta').objectStore('meta').get('auth');"
+            " q.onsuccess = () => { ok(q.result.device_id); db.close(); };",
+        )
     )
     admin = _api(
         server_url,
@@ -269,8 +272,15 @@ def test_revoked_device_wipes_local_data_and_asks_to_log_in(
     shot(page, "11-revoked")
 
 
-_COUNT_RECORDS = (
-    "new Promise(ok => { const r = indexedDB.open('doorstep'); r.onsuccess = () => {"
-    " const q = r.result.transaction('records').objectStore('records').count();"
-    " q.onsuccess = () => { ok(q.result); r.result.close(); }; }; })"
+# Each person has their own database (pwa/src/storage/tablet.ts); after a wipe there is none.
+_IN_USER_DB = (
+    "indexedDB.databases().then(list => new Promise(ok => {"
+    " const hit = list.find(d => d.name.startsWith('doorstep-u-'));"
+    " if (!hit) return ok(0);"
+    " const r = indexedDB.open(hit.name); r.onsuccess = () => { const db = r.result; BODY }; }))"
+)
+_COUNT_RECORDS = _IN_USER_DB.replace(
+    "BODY",
+    "const q = db.transaction('records').objectStore('records').count();"
+    " q.onsuccess = () => { ok(q.result); db.close(); };",
 )

@@ -1,7 +1,9 @@
 /** Login, logout and the stored session. */
 import { request } from "./client";
 import { getMeta, setMeta } from "../storage/meta";
-import { requestPersistence, wipeAll } from "../storage/db";
+import { requestPersistence, useDatabaseName, wipeAll } from "../storage/db";
+import { activeSession, forgetTabletUser, putTabletUser, setActiveSession, tabletUser, userDatabaseName } from "../storage/tablet";
+import { lockActive } from "./pin";
 import { broadcast } from "../sync/events";
 import { rebaseOutbox } from "../storage/outbox";
 import type { AuthState, User } from "../types";
@@ -26,11 +28,22 @@ export async function login(username: string, password: string): Promise<User> {
     auth: false,
     json: { username, password, device_name: deviceName() },
   });
-  const prev = await getMeta<AuthState>("auth");
-  // Another user's leftovers must never mix with this session (the login screen warned first).
-  if (prev && prev.user.id !== body.user.id) await wipeAll();
+  const active = await activeSession();
+  if (active && active.user_id !== body.user.id) {
+    // Someone else was using this browser. With a PIN (a shared tablet) their session is sealed
+    // and their database kept for them; without one it goes, as on a personal phone (the login
+    // screen warned about unsent changes first).
+    if (!(await lockActive())) await forgetTabletUser(active.user_id);
+  }
+  // Each person reads and writes only their own database.
+  useDatabaseName(userDatabaseName(body.user.id));
+  const prevDevice = (await getMeta<string>("device_id")) ?? (await getMeta<AuthState>("auth"))?.device_id;
   // The same person logging in again gets a new device: carry the unsent work over to it.
-  else if (prev && prev.device_id !== body.device_id) await rebaseOutbox(body.device_id);
+  if (prevDevice && prevDevice !== body.device_id) await rebaseOutbox(body.device_id);
+  await setMeta("device_id", body.device_id);
+  // A password login replaces any sealed session; the PIN is set again in settings.
+  await putTabletUser({ user: body.user, failures: 0 });
+  await setActiveSession({ user_id: body.user.id });
   const auth: AuthState = {
     access_token: body.access_token,
     refresh_token: body.refresh_token,
@@ -43,8 +56,17 @@ export async function login(username: string, password: string): Promise<User> {
   return body.user;
 }
 
+/** The unlocked person's stored session, opening their database; none when locked or new. */
 export async function currentSession(): Promise<AuthState | undefined> {
+  const active = await activeSession();
+  if (!active) return undefined;
+  useDatabaseName(userDatabaseName(active.user_id));
   return getMeta<AuthState>("auth");
+}
+
+/** Whether the logged-in person can lock (they set a PIN on this device). */
+export async function hasPin(userId: string): Promise<boolean> {
+  return Boolean((await tabletUser(userId))?.pin);
 }
 
 /** Revokes this device's tokens (best effort when offline) and wipes local data. */
@@ -66,5 +88,7 @@ export async function wipeLocal(): Promise<void> {
     /* ignore */
   }
   await wipeAll();
+  const active = await activeSession();
+  if (active) await forgetTabletUser(active.user_id);
   broadcast({ type: "wiped" });
 }

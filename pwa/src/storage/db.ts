@@ -31,10 +31,19 @@ export const STORE_NAMES = ["records", "meta", "outbox", "rejected", "attachment
 let dbName = "doorstep";
 let opening: Promise<DB> | null = null;
 
-/** Tests use a fresh database name per case. */
+/**
+ * Which database the app reads: one per person (src/storage/tablet.ts), chosen at boot, login
+ * and unlock; tests use a fresh name per case. The previous connection is closed.
+ */
 export function useDatabaseName(name: string): void {
+  if (name === dbName && opening) return;
+  void opening?.then((d) => d.close()).catch(() => undefined);
   dbName = name;
   opening = null;
+}
+
+export function databaseName(): string {
+  return dbName;
 }
 
 export function db(): Promise<DB> {

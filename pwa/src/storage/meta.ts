@@ -9,7 +9,8 @@ export type MetaKey =
   | "server_offset_ms"
   | "schema"
   | "last_sync_at"
-  | "push_endpoint";
+  | "push_endpoint"
+  | "device_id";
 
 export async function getMeta<T>(key: MetaKey): Promise<T | undefined> {
   return (await (await db()).get("meta", key)) as T | undefined;

@@ -7,7 +7,8 @@ type Listener = (msg: ChannelMessage) => void;
 export type ChannelMessage =
   | { type: "data-changed" }
   | { type: "sync-finished"; at: number; error?: string }
-  | { type: "wiped" };
+  | { type: "wiped" }
+  | { type: "switched" };
 
 const listeners = new Set<Listener>();
 let channel: BroadcastChannel | null = null;

@@ -1,7 +1,8 @@
 /**
- * The merge rules of SYNC_PROTOCOL.md's field policies, shared by the optimistic view (what the
- * screens show before the server answers) and by the TypeScript port of the engine that the
- * shared vectors in sync/vectors/ check (reference-engine.ts).
+ * The one merge rule the app applies itself: the `set` policy, so the optimistic view shows a
+ * pending set edit on top of what the server has now, the way the server will store it. Every
+ * other merge (lww, manual, state, conflicts) is the server's alone: the pull shows its outcome.
+ * sync/vectors/set.json pins this function to the server's (test/vectors.test.ts).
  */
 
 /** JSON with sorted keys: set members and values are compared by content, not identity. */
@@ -41,92 +42,4 @@ export function mergeSet(base: unknown, theirs: unknown, yours: unknown): unknow
     out.push(item);
   }
   return out;
-}
-
-/** A mutation the rules refuse; `error` is the protocol's error object. */
-export class Rejected extends Error {
-  constructor(readonly error: { code: string; message: string; details: Record<string, unknown> }) {
-    super(`${error.code}: ${error.message}`);
-  }
-}
-
-export function reject(code: string, message: string, details: Record<string, unknown> = {}): Rejected {
-  return new Rejected({ code, message, details });
-}
-
-/** What happens to one field: write `value`, keep the server's, or open a conflict. */
-export interface Outcome {
-  kind: "apply" | "keep" | "conflict";
-  value?: unknown;
-  conflictKind?: "field" | "state";
-  discarded?: unknown;
-  hasDiscarded?: boolean;
-}
-
-/** lww: a non-concurrent edit always applies (the device saw theirs); else the higher HLC wins. */
-export function mergeLww(theirs: unknown, yours: unknown, concurrent: boolean, theirsHlc: string | undefined, yoursHlc: string): Outcome {
-  if (sameValue(theirs, yours)) {
-    // Same value with a higher clock still moves the field's clock, or a third concurrent write
-    // with a clock in between would beat it.
-    if (concurrent && theirsHlc !== undefined && yoursHlc > theirsHlc) return { kind: "apply", value: yours };
-    return { kind: "keep" };
-  }
-  if (!concurrent) return { kind: "apply", value: yours };
-  if (theirsHlc === undefined || yoursHlc > theirsHlc) return { kind: "apply", value: yours, discarded: theirs, hasDiscarded: true };
-  return { kind: "keep", discarded: yours, hasDiscarded: true };
-}
-
-/** manual: concurrent different values go to a person; the server keeps its value meanwhile. */
-export function mergeManual(theirs: unknown, yours: unknown, concurrent: boolean): Outcome {
-  if (sameValue(theirs, yours)) return { kind: "keep" };
-  if (!concurrent) return { kind: "apply", value: yours };
-  return { kind: "conflict", conflictKind: "field" };
-}
-
-/** The server's rule: unset → any known state; otherwise only listed moves (staying is "same"). */
-export function allowed(machine: Record<string, string[]>, current: unknown, target: unknown): boolean {
-  if (current === undefined || current === null) return typeof target === "string" && target in machine;
-  return (machine[String(current)] ?? []).includes(target as string);
-}
-
-/**
- * state: not concurrent, a disallowed move is the device's mistake (the whole mutation is
- * rejected); concurrent, yours applies if allowed from the server's state, else a person decides.
- */
-export function mergeState(name: string, machine: Record<string, string[]>, theirs: unknown, yours: unknown, concurrent: boolean): Outcome {
-  if (sameValue(theirs, yours)) return { kind: "keep" };
-  if (allowed(machine, theirs, yours)) return { kind: "apply", value: yours };
-  if (!concurrent) {
-    throw reject("invalid_transition", `${name} cannot go from ${String(theirs)} to ${String(yours)}`, { field: name, from: theirs ?? null, to: yours ?? null });
-  }
-  return { kind: "conflict", conflictKind: "state" };
-}
-
-export interface MergeInput {
-  base: unknown;
-  theirs: unknown;
-  yours: unknown;
-  concurrent: boolean;
-  theirsHlc: string | undefined;
-  yoursHlc: string;
-}
-
-/** Dispatch on the policy (immutable/server were validated before, as on the server). */
-export function mergeField(name: string, policy: string, machine: Record<string, string[]> | undefined, i: MergeInput): Outcome {
-  switch (policy) {
-    case "lww":
-      return mergeLww(i.theirs, i.yours, i.concurrent, i.theirsHlc, i.yoursHlc);
-    case "manual":
-      return mergeManual(i.theirs, i.yours, i.concurrent);
-    case "set": {
-      const merged = mergeSet(i.base, i.theirs, i.yours);
-      return sameValue(merged, i.theirs) ? { kind: "keep" } : { kind: "apply", value: merged };
-    }
-    case "state":
-      return mergeState(name, machine ?? {}, i.theirs, i.yours, i.concurrent);
-    case "immutable":
-      return sameValue(i.theirs, i.yours) ? { kind: "keep" } : { kind: "apply", value: i.yours };
-    default:
-      throw reject("read_only_field", `${name} is written by the server only`, { field: name });
-  }
 }

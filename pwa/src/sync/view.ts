@@ -9,7 +9,9 @@ import { db } from "../storage/db";
 import { policyOf } from "../schema";
 import { mergeSet, sameValue } from "./merge";
 import { physicalNow } from "./engine";
+import { broadcast } from "./events";
 import { uuidv7 } from "./ids";
+import { fieldProblems, InvalidChange } from "./validate";
 import type { Fields, OutboxEntry, StoredRecord, ViewRecord } from "../types";
 
 export function applyPending(collection: string, id: string, server: StoredRecord | undefined, pending: OutboxEntry[]): ViewRecord | undefined {
@@ -27,7 +29,11 @@ export function applyPending(collection: string, id: string, server: StoredRecor
   }
   if (!fields) return undefined;
   if (fields["deleted"] === true) return undefined;
-  return { id, collection, version: server?.version ?? 0, fields, pending: pending.length > 0 };
+  const view: ViewRecord = { id, collection, version: server?.version ?? 0, fields, pending: pending.length > 0 };
+  // Made on this device and not on the server yet: the server stamps created_at on arrival, so
+  // until then the screens show when the person recorded it here (marked as not yet synced).
+  if (!server && pending[0]) view.localCreatedAt = pending[0].created_at;
+  return view;
 }
 
 function groupPending(pending: OutboxEntry[], collection: string): Map<string, OutboxEntry[]> {
@@ -65,10 +71,25 @@ export async function viewRecord(collection: string, id: string): Promise<ViewRe
   return applyPending(collection, id, record, pending.sort((a, b) => a.seq - b.seq));
 }
 
-let afterEdit: () => void = () => undefined;
+let afterEditHook: () => void = () => undefined;
 /** The UI registers "sync soon" here; kept out of this module so it stays DOM-free. */
 export function setAfterEditHook(fn: () => void): void {
-  afterEdit = fn;
+  afterEditHook = fn;
+}
+
+/**
+ * A change is queued: every open screen and the unsent count re-read local data now (the
+ * optimistic view), whatever the network or the sync backoff is doing; then sync soon.
+ */
+function afterEdit(): void {
+  broadcast({ type: "data-changed" });
+  afterEditHook();
+}
+
+/** Refuses a change with a bad value before it reaches the outbox (the form shows why). */
+function check(collection: string, fields: Fields, current: Fields | undefined): void {
+  const problems = fieldProblems(collection, fields, current);
+  if (Object.keys(problems).length) throw new InvalidChange(problems);
 }
 
 /**
@@ -86,6 +107,7 @@ export async function saveChanges(collection: string, id: string, changes: Field
     base[name] = current?.fields[name] ?? null;
   }
   if (Object.keys(fields).length === 0) return false;
+  check(collection, fields, current?.fields ?? {});
   await enqueue(
     { collection, record_id: id, op: "upsert", base_version: server?.version ?? 0, fields, base_fields: base },
     await physicalNow(),
@@ -97,6 +119,7 @@ export async function saveChanges(collection: string, id: string, changes: Field
 export async function createRecord(collection: string, fields: Fields): Promise<string> {
   const id = uuidv7();
   const clean = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined && v !== ""));
+  check(collection, clean, undefined);
   await enqueue({ collection, record_id: id, op: "upsert", base_version: 0, fields: clean, base_fields: {} }, await physicalNow());
   afterEdit();
   return id;

@@ -152,6 +152,7 @@ export async function mountShell(root: HTMLElement, u: User): Promise<void> {
       { class: "top" },
       h("div", { class: "brand" }, h("span", { class: "logo", "aria-hidden": "true" }, "家"), titleEl),
       h("span", { class: "who", title: `${u.display_name} · ${enumLabel("users", "role", u.role)}` }, u.display_name),
+      h("span", { id: "header-actions" }),
     ),
   );
   root.appendChild(barEl);

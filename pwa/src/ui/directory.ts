@@ -14,12 +14,13 @@ export async function loadDirectory(): Promise<void> {
 export function userName(id: unknown): string {
   if (typeof id !== "string") return "—";
   const u = users.get(id);
-  return (u?.["display_name"] as string) || (u?.["username"] as string) || id.slice(0, 8);
+  // Never a raw id on screen: someone outside this phone's directory is just "—".
+  return (u?.["display_name"] as string) || (u?.["username"] as string) || "—";
 }
 
 export function unitName(id: unknown): string {
   if (typeof id !== "string") return "—";
-  return (units.get(id)?.["name"] as string) || id.slice(0, 8);
+  return (units.get(id)?.["name"] as string) || "—";
 }
 
 export function usersWithRole(role: string): { id: string; name: string; org: unknown }[] {

@@ -209,6 +209,33 @@ const TEXT: Record<string, Pair> = {
   session_expired: ["登录已过期，请重新登录。未同步的修改会保留。", "Your session expired; please log in again. Unsent changes are kept."],
   other_user_unsent: ["本机还有 {who} 的 {n} 条未同步修改，换账号登录将清除它们。继续？", "{n} unsent changes of {who} are on this phone and will be wiped if you log in as someone else. Continue?"],
   grid: ["网格", "Grid"],
+  change_status_to: ["将状态改为「{s}」", "Change status to “{s}”"],
+  status_changed: ["状态已改为「{s}」", "Status changed to “{s}”"],
+  confirm_final_status: ["改为「{s}」后不能再变更，确定吗？", "After “{s}” the status cannot change again. Continue?"],
+  pending_conflict_hint: ["此纠纷有待处理的修改冲突（{f}），点此处理", "This dispute has an open edit conflict ({f}); tap to resolve"],
+  not_synced_yet: ["本机时间，未同步", "local time, not synced yet"],
+  risk_high: ["风险等级 橙色及以上", "Risk orange or red"],
+  conflict_on: ["冲突记录：{what}", "Conflict on: {what}"],
+  about: ["涉及：{what}", "About: {what}"],
+  warning: ["预警", "Warning"],
+  source: ["来源", "Source"],
+  push_failed: ["开启推送失败，请检查浏览器的通知设置后重试", "Could not turn on push; check the browser's notification settings and try again"],
+  push_unavailable: ["推送服务暂时不可用，请稍后再试", "The push service is unavailable; try again later"],
+  slot_booked: ["已约满", "Booked"],
+  switch_user: ["切换用户", "Switch user"],
+  pin: ["PIN", "PIN"],
+  enter_pin: ["输入 PIN", "Enter PIN"],
+  unlock: ["解锁", "Unlock"],
+  pin_wrong: ["PIN 不正确，还可尝试 {n} 次", "Wrong PIN; {n} tries left"],
+  pin_locked_out: ["错误次数过多，请用密码登录（需要网络）", "Too many wrong PINs; log in with your password (needs a network)"],
+  tablet_pick_user: ["请选择您的账号", "Choose your account"],
+  tablet_locked: ["共享设备 · 已锁定", "Shared device · locked"],
+  other_user_login: ["其他账号登录", "Log in as someone else"],
+  shared_device: ["共享设备（大厅平板）", "Shared device (hall tablet)"],
+  shared_device_hint: ["设置 PIN 后，可在本机切换用户：您的记录和未同步修改留在本机，只有输入您的 PIN 才能再次打开。", "With a PIN, people can take turns on this device: your records and unsent changes stay here and open again only with your PIN."],
+  set_pin: ["设置 PIN（4-8 位数字）", "Set a PIN (4–8 digits)"],
+  pin_saved: ["PIN 已设置，可切换用户", "PIN set; you can switch users now"],
+  pin_format: ["PIN 须为 4-8 位数字", "The PIN must be 4–8 digits"],
   community: ["社区", "Community"],
 };
 
@@ -324,9 +351,44 @@ export function enumLabel(collection: string, field: string, value: unknown): st
   return pair ? (current === "zh" ? pair[0] : pair[1]) : String(value);
 }
 
+/** What is wrong with a value, next to its input ({f} is the field's label). */
+const PROBLEMS: Record<string, Pair> = {
+  required: ["请填写{f}", "{f} is required"],
+  not_text: ["{f}须为文字", "{f} must be text"],
+  too_long: ["{f}最多 {max} 个字", "{f} must be at most {max} characters"],
+  one_line: ["{f}不能换行", "{f} must be a single line"],
+  nul: ["{f}含有无效字符", "{f} contains an invalid character"],
+  not_integer: ["{f}须为整数", "{f} must be a whole number"],
+  out_of_range: ["{f}须在 {min} 到 {max} 之间", "{f} must be between {min} and {max}"],
+  not_boolean: ["{f}须为是或否", "{f} must be yes or no"],
+  datetime: ["{f}不是有效的时间", "{f} is not a valid time"],
+  enum: ["请从列表中选择{f}", "Choose {f} from the list"],
+  ref: ["请重新选择{f}", "Choose {f} again"],
+  geo: ["{f}数据无效，请重新定位", "{f} is not valid; capture it again"],
+  list: ["{f}格式不对", "{f} is not a list"],
+  too_many: ["{f}最多 {max} 项", "{f} can hold at most {max} items"],
+  item: ["{f}中有一项不符合要求（每项最多 {max} 个字）", "An item of {f} is not valid (at most {max} characters each)"],
+  duplicates: ["{f}有重复项", "{f} has duplicate items"],
+  json: ["{f}内容过长", "{f} is too long"],
+  unknown_field: ["{f}不是可填写的内容", "{f} cannot be filled in"],
+  read_only: ["{f}由系统填写", "{f} is filled in by the system"],
+  immutable: ["{f}登记后不能修改", "{f} cannot change after creation"],
+  ends_before_starts: ["结束时间须晚于开始时间", "The end must be after the start"],
+  deadline_order: ["化解时限不能早于到场时限", "Resolve-by cannot be before arrive-by"],
+  deadline_past: ["{f}已经过去，请选择将来的时间", "{f} has passed; choose a later time"],
+};
+
+export function problemText(p: { kind: string; max?: number; min?: number }, label: string): string {
+  const pair = PROBLEMS[p.kind] ?? PROBLEMS["enum"]!;
+  let s = current === "zh" ? pair[0] : pair[1];
+  s = s.replace("{f}", label).replace("{max}", String(p.max ?? "")).replace("{min}", String(p.min ?? ""));
+  if (p.kind === "item" && p.max === undefined) s = s.replace(/（.*）| \(.*\)/, "");
+  return s;
+}
+
 /** Field names for the conflicts screen. */
 export function fieldLabel(field: string | null | undefined): string {
   if (!field) return t("status");
-  const map: Record<string, string> = { risk_level: "risk_level", status: "status", resolution_summary: "resolution_summary" };
+  const map: Record<string, string> = { tags: "tags_label", leader_name: "leader_name", psychologist_id: "psychologist", department_id: "department", room_id: "room", grid_id: "grid", assignee_id: "assignee", community_id: "community", dispute_id: "linked_dispute" };
   return TEXT[map[field] ?? field] ? t(map[field] ?? field) : field;
 }

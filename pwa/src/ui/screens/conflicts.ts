@@ -9,6 +9,7 @@ import { route, type Ctx, type Screen } from "../app";
 import { saveChanges, viewCollection, viewRecord } from "../../sync/view";
 import { fieldSpec } from "../../schema";
 import { userName } from "../directory";
+import { subjectName } from "../subjects";
 import { emptyState, enumSelect, field, pendingBadge, statusBadge, textArea } from "../widgets";
 import type { Fields } from "../../types";
 
@@ -24,10 +25,12 @@ const TARGET_ROUTES: Record<string, string> = { disputes: "/disputes/", dispatch
 async function listScreen(): Promise<Screen> {
   const all = (await viewCollection("conflicts")).sort((a, b) =>
     (a.fields["status"] === "open" ? 0 : 1) - (b.fields["status"] === "open" ? 0 : 1) || String(b.fields["created_at"]).localeCompare(String(a.fields["created_at"])));
-  const node = all.length ? h("ul", { class: "list" }, all.map((c) => {
+  const names = await Promise.all(all.map((c) => subjectName(String(c.fields["target_collection"]), c.fields["target_id"])));
+  const node = all.length ? h("ul", { class: "list" }, all.map((c, i) => {
     const f = c.fields;
     return h("li", null, h("a", { class: "item", href: `#/conflicts/${c.id}` },
-      h("div", { class: "item-head" }, h("strong", null, `${fieldLabel(f["field"] as string | null)} · ${enumLabel("conflicts", "kind", f["kind"])}`), statusBadge("conflicts", f["status"])),
+      h("div", { class: "item-head" }, h("strong", null, names[i]!), statusBadge("conflicts", f["status"])),
+      h("div", { class: "item-meta" }, `${fieldLabel(f["field"] as string | null)} · ${enumLabel("conflicts", "kind", f["kind"])}`),
       h("small", null, `${t("theirs")}: ${show(String(f["target_collection"]), f["field"] as string | null, f["theirs"]).slice(0, 40)} · ${t("yours")}: ${show(String(f["target_collection"]), f["field"] as string | null, f["yours"]).slice(0, 40)} `, pendingBadge(c.pending))));
   })) : emptyState();
   return { title: t("conflicts"), node, live: true };
@@ -42,7 +45,7 @@ async function detailScreen(ctx: Ctx): Promise<Screen> {
   const fieldName = (f["field"] as string | null) ?? null;
   const kind = String(f["kind"]);
   const isDeleteKind = kind === "delete_vs_edit" || kind === "edit_vs_delete";
-  const target = await viewRecord(coll, String(f["target_id"]));
+  const targetName = await subjectName(coll, f["target_id"]);
   const resolve = async (value: unknown) => {
     await saveChanges("conflicts", id, { status: "resolved", resolution: value });
     toast(t("saved"));
@@ -71,7 +74,7 @@ async function detailScreen(ctx: Ctx): Promise<Screen> {
   const node = h("div", { class: "stack" },
     h("div", null, statusBadge("conflicts", f["status"]), " ", pendingBadge(c.pending)),
     h("p", null, isDeleteKind ? t(`conflict_kind_${kind}`) : `${fieldLabel(fieldName)} · ${enumLabel("conflicts", "kind", kind)}`),
-    TARGET_ROUTES[coll] ? h("a", { href: `#${TARGET_ROUTES[coll]}${String(f["target_id"])}` }, String(target?.fields["title"] ?? target?.fields["summary"] ?? coll)) : null,
+    TARGET_ROUTES[coll] ? h("a", { href: `#${TARGET_ROUTES[coll]}${String(f["target_id"])}` }, t("conflict_on", { what: targetName })) : h("p", null, t("conflict_on", { what: targetName })),
     h("div", { class: "sides" },
       column(t("base"), f["base"]),
       column(t("theirs"), f["theirs"], f["theirs_by"], isDeleteKind ? undefined : f["theirs"]),

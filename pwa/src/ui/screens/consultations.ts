@@ -6,7 +6,7 @@ import { navigate, route, type Ctx, type Screen } from "../app";
 import { createRecord, saveChanges, viewCollection, viewRecord } from "../../sync/view";
 import { communityOf, loadDirectory } from "../directory";
 import {
-  buttonLink, dateTimeInput, emptyState, enumSelect, field, optionSelect, pendingBadge, rejectionNote, rejectionsFor, section, textArea, textInput,
+  buttonLink, dateTimeInput, emptyState, enumSelect, field, optionSelect, pendingBadge, rejectionNote, rejectionsFor, section, textArea, textInput, submitHandler,
 } from "../widgets";
 import type { Fields } from "../../types";
 
@@ -50,8 +50,7 @@ async function formScreen(ctx: Ctx): Promise<Screen> {
   const f: Fields = existing?.fields ?? { consulted_at: new Date().toISOString(), topic: "labour", referral: "none", duration_minutes: 30, dispute_id: ctx.query.get("dispute") ?? undefined };
   const disputes = (await viewCollection("disputes")).map((d) => ({ id: d.id, name: String(d.fields["title"] ?? d.id) }));
   const rejections = id ? await rejectionsFor("consultations", id) : [];
-  const form = h("form", { class: "stack", onsubmit: async (ev: Event) => {
-    ev.preventDefault();
+  const form = h("form", { class: "stack", novalidate: true, onsubmit: submitHandler(async () => {
     const v = formValues(form);
     const fields: Fields = {
       consulted_at: localInputToIso(String(v["consulted_at"] ?? "")),
@@ -72,7 +71,7 @@ async function formScreen(ctx: Ctx): Promise<Screen> {
     }
     toast(t("saved"));
     navigate("/consultations");
-  } },
+  }) },
     rejections.map((r) => rejectionNote(r)),
     field(t("consulted_at"), dateTimeInput("consulted_at", f["consulted_at"], { required: true })),
     h("div", { class: "grid2" },

@@ -1,6 +1,6 @@
 /** Grid worker: the community's disputes, the dispute form, visits, referrals. */
 import { h, formValues, toast } from "../dom";
-import { t, enumLabel } from "../i18n";
+import { t, enumLabel, fieldLabel } from "../i18n";
 import { formatDateTime, localInputToIso } from "../format";
 import { navigate, route, type Ctx, type Screen } from "../app";
 import { createRecord, saveChanges, viewCollection, viewRecord } from "../../sync/view";
@@ -9,10 +9,12 @@ import { communityOf, gridsOf, loadDirectory, userName, usersWithRole, unitName 
 import { gpsEditor, partiesEditor, photosEditor, photoStrip, formatGeo } from "../editors";
 import {
   buttonLink, dateTimeInput, dl, emptyState, enumSelect, field, optionSelect, pendingBadge, rejectionNote,
-  rejectionsFor, riskBadge, section, statusBadge, textArea, textInput,
+  rejectionsFor, riskBadge, section, statusBadge, textArea, textInput, submitHandler,
 } from "../widgets";
 import type { Fields, ViewRecord } from "../../types";
 
+/** Statuses that need no more work: the "high risk" filter leaves them out, as the home tile does. */
+export const CLOSED = ["closed", "withdrawn", "resolved"];
 const RISK_ORDER: Record<string, number> = { red: 0, orange: 1, yellow: 2, blue: 3 };
 
 /** Filters survive re-renders (a pull arriving while the user looks at a filtered list). */
@@ -21,7 +23,9 @@ const filters = { q: "", status: "", risk: "", category: "" };
 function matches(d: ViewRecord): boolean {
   const f = d.fields;
   if (filters.status && f["status"] !== filters.status) return false;
-  if (filters.risk && f["risk_level"] !== filters.risk) return false;
+  if (filters.risk === "high") {
+    if (!["orange", "red"].includes(String(f["risk_level"])) || CLOSED.includes(String(f["status"]))) return false;
+  } else if (filters.risk && f["risk_level"] !== filters.risk) return false;
   if (filters.category && f["category"] !== filters.category) return false;
   if (!filters.q) return true;
   const hay = [f["title"], f["description"], f["address"], ...(Array.isArray(f["tags"]) ? f["tags"] : []),
@@ -44,10 +48,20 @@ export function disputeItem(d: ViewRecord): HTMLElement {
     h("div", { class: "item-head" }, h("strong", null, String(f["title"] ?? "—")), riskBadge("disputes", f["risk_level"])),
     h("div", { class: "item-meta" }, statusBadge("disputes", f["status"]), " ", enumLabel("disputes", "category", f["category"]),
       f["address"] ? ` · ${String(f["address"])}` : "", " ", pendingBadge(d.pending)),
-    h("small", null, formatDateTime(f["created_at"]))));
+    h("small", null, createdText(d))));
+}
+
+/** The server's time of record, or for a record made here offline the local time, marked. */
+export function createdText(d: ViewRecord): string {
+  if (d.fields["created_at"]) return formatDateTime(d.fields["created_at"]);
+  if (d.localCreatedAt) return `${formatDateTime(d.localCreatedAt)}（${t("not_synced_yet")}）`;
+  return "—";
 }
 
 async function listScreen(ctx: Ctx): Promise<Screen> {
+  // "#/disputes?risk=high" (the home tile): open disputes at orange or red.
+  // The risk filter lives in the address, so a re-render or the back button keeps it.
+  filters.risk = ctx.query.get("risk") ?? "";
   const all = sortDisputes(await viewCollection("disputes"));
   const list = h("ul", { class: "list" });
   const count = h("small", { class: "count" });
@@ -59,6 +73,7 @@ async function listScreen(ctx: Ctx): Promise<Screen> {
   };
   const onFilter = (key: keyof typeof filters) => (ev: Event) => {
     filters[key] = (ev.target as HTMLInputElement).value;
+    if (key === "risk") history.replaceState(null, "", filters.risk ? `#/disputes?risk=${filters.risk}` : "#/disputes");
     draw();
   };
   const canCreate = ["grid_worker", "community_admin"].includes(ctx.user.role);
@@ -68,12 +83,19 @@ async function listScreen(ctx: Ctx): Promise<Screen> {
       canCreate ? buttonLink("/disputes/new", `+ ${t("new_dispute")}`) : null),
     h("div", { class: "filters" },
       withChange(enumSelect("disputes", "status", filters.status, { name: "f_status", empty: `${t("status")}: ${t("all")}` }), onFilter("status")),
-      withChange(enumSelect("disputes", "risk_level", filters.risk, { name: "f_risk", empty: `${t("risk_level")}: ${t("all")}` }), onFilter("risk")),
+      withChange(riskFilter(), onFilter("risk")),
       withChange(enumSelect("disputes", "category", filters.category, { name: "f_category", empty: `${t("category")}: ${t("all")}` }), onFilter("category")),
       count),
     list);
   draw();
   return { title: t("disputes"), node, live: true };
+}
+
+/** Risk levels, plus "orange or red, still open" (what the home tile counts). */
+function riskFilter(): HTMLSelectElement {
+  const select = enumSelect("disputes", "risk_level", filters.risk, { name: "f_risk", empty: `${t("risk_level")}: ${t("all")}` });
+  select.insertBefore(h("option", { value: "high", selected: filters.risk === "high" }, t("risk_high")), select.options[1] ?? null);
+  return select;
 }
 
 function withChange<T extends HTMLElement>(el: T, fn: (ev: Event) => void): T {
@@ -95,14 +117,21 @@ async function detailScreen(ctx: Ctx): Promise<Screen> {
   const role = ctx.user.role;
   const isAdmin = ["community_admin", "street_admin", "district_admin"].includes(role);
 
+  // Say what the tap does; a way out that cannot be undone (withdrawn has no next state) asks first.
   const statusButtons = next.map((s) =>
-    h("button", { type: "button", class: "secondary", onclick: async () => {
+    h("button", { type: "button", class: s === "withdrawn" ? "danger" : "secondary", "data-status": s, onclick: async () => {
+      const label = enumLabel("disputes", "status", s);
+      if ((transitions("disputes", "status")?.[s] ?? []).length === 0 && !confirm(t("confirm_final_status", { s: label }))) return;
       await saveChanges("disputes", id, { status: s });
-      toast(t("saved"));
-    } }, `→ ${enumLabel("disputes", "status", s)}`));
+      toast(t("status_changed", { s: label }));
+    } }, t("change_status_to", { s: enumLabel("disputes", "status", s) })));
+  const openConflicts = (await viewCollection("conflicts")).filter((c) =>
+    c.fields["status"] === "open" && c.fields["target_collection"] === "disputes" && c.fields["target_id"] === id);
 
   const node = h("div", { class: "stack" },
     rejections.map((r) => rejectionNote(r)),
+    openConflicts.map((c) => h("a", { class: "conflict-hint", href: `#/conflicts/${c.id}` },
+      t("pending_conflict_hint", { f: fieldLabel(c.fields["field"] as string | null) }))),
     h("div", { class: "item-head" }, h("h2", { class: "title" }, String(f["title"] ?? "—")), riskBadge("disputes", f["risk_level"])),
     h("div", null, statusBadge("disputes", f["status"]), " ", pendingBadge(d.pending)),
     dl([
@@ -114,8 +143,8 @@ async function detailScreen(ctx: Ctx): Promise<Screen> {
       [t("parties"), Array.isArray(f["parties"]) ? (f["parties"] as Fields[]).map((p) => `${p["name"]}${p["role"] ? `（${p["role"]}）` : ""} ${p["phone"] ?? ""}`).join("；") || "—" : "—"],
       [t("assignee"), f["assignee_id"] ? userName(f["assignee_id"]) : "—"],
       [t("follow_up_at"), formatDateTime(f["follow_up_at"])],
-      [t("created_at"), formatDateTime(f["created_at"])],
-      [t("tags_label"), Array.isArray(f["tags"]) ? (f["tags"] as string[]).join("、") : "—"],
+      [t("created_at"), createdText(d)],
+      [t("tags_label"), (Array.isArray(f["tags"]) ? (f["tags"] as string[]).join("、") : "") || "—"],
     ]),
     f["description"] ? h("p", { class: "prose" }, String(f["description"])) : null,
     f["resolution_summary"] ? section(t("resolution_summary"), h("p", { class: "prose" }, String(f["resolution_summary"]))) : null,
@@ -154,11 +183,10 @@ async function formScreen(ctx: Ctx): Promise<Screen> {
   const photos = photosEditor(f["photos"]);
   const gps = gpsEditor(f["location"]);
   const grids = gridsOf(community);
-  const form = h("form", { class: "stack", onsubmit: async (ev: Event) => {
-    ev.preventDefault();
+  const form = h("form", { class: "stack", novalidate: true, onsubmit: submitHandler(async () => {
     const v = formValues(form);
     const fields: Fields = {
-      title: String(v["title"] ?? "").trim(),
+      title: String(v["title"] ?? "").trim() || null,
       service_type: v["service_type"],
       category: v["category"],
       description: v["description"] ?? (existing ? "" : undefined),
@@ -185,7 +213,7 @@ async function formScreen(ctx: Ctx): Promise<Screen> {
       toast(t("saved"));
       navigate(`/disputes/${newId}`);
     }
-  } },
+  }) },
     field(`${t("title")} *`, textInput("title", f["title"], { required: true, maxlength: 200 })),
     h("div", { class: "grid2" },
       field(t("service_type"), enumSelect("disputes", "service_type", f["service_type"])),
@@ -211,8 +239,7 @@ async function visitScreen(ctx: Ctx): Promise<Screen> {
   const d = await viewRecord("disputes", disputeId);
   const photos = photosEditor([]);
   const gps = gpsEditor(undefined);
-  const form = h("form", { class: "stack", onsubmit: async (ev: Event) => {
-    ev.preventDefault();
+  const form = h("form", { class: "stack", novalidate: true, onsubmit: submitHandler(async () => {
     const v = formValues(form);
     await createRecord("visits", {
       dispute_id: disputeId,
@@ -221,7 +248,7 @@ async function visitScreen(ctx: Ctx): Promise<Screen> {
     });
     toast(t("saved"));
     navigate(`/disputes/${disputeId}`);
-  } },
+  }) },
     h("p", null, String(d?.fields["title"] ?? "")),
     field(t("visited_at"), dateTimeInput("visited_at", new Date().toISOString(), { required: true })),
     h("div", { class: "grid2" }, field(t("kind"), enumSelect("visits", "kind", "visit")), field(t("outcome"), enumSelect("visits", "outcome", "none"))),
@@ -234,9 +261,9 @@ async function visitScreen(ctx: Ctx): Promise<Screen> {
 /** A referral to a lawyer: the lawyer becomes the assignee and a referral visit records it. */
 async function referLawyerScreen(ctx: Ctx): Promise<Screen> {
   const disputeId = ctx.params[0]!;
+  await loadDirectory();
   const lawyers = usersWithRole("lawyer");
-  const form = h("form", { class: "stack", onsubmit: async (ev: Event) => {
-    ev.preventDefault();
+  const form = h("form", { class: "stack", novalidate: true, onsubmit: submitHandler(async () => {
     const v = formValues(form);
     const lawyer = String(v["lawyer"] ?? "");
     if (!lawyer) return;
@@ -245,7 +272,7 @@ async function referLawyerScreen(ctx: Ctx): Promise<Screen> {
       notes: `${t("referred_to", { who: userName(lawyer) })}${v["notes"] ? `：${v["notes"]}` : ""}` });
     toast(t("referred_to", { who: userName(lawyer) }));
     navigate(`/disputes/${disputeId}`);
-  } },
+  }) },
     field(t("lawyer"), optionSelect("lawyer", lawyers, lawyers[0]?.id, undefined, true)),
     field(t("notes"), textArea("notes", "")),
     h("div", { class: "actions" }, h("button", { type: "submit" }, t("refer_lawyer")), buttonLink(`/disputes/${disputeId}`, t("cancel"), "button secondary")));
@@ -255,11 +282,11 @@ async function referLawyerScreen(ctx: Ctx): Promise<Screen> {
 /** A referral to a psychologist: a session in status `requested` that the psychologist schedules. */
 async function referPsychScreen(ctx: Ctx): Promise<Screen> {
   const disputeId = ctx.params[0]!;
+  await loadDirectory(); // the first pull may have landed a moment ago
   const psychologists = usersWithRole("psychologist");
   const tomorrow = new Date(Date.now() + 86_400_000);
   tomorrow.setUTCHours(2, 0, 0, 0); // 10:00 Shanghai
-  const form = h("form", { class: "stack", onsubmit: async (ev: Event) => {
-    ev.preventDefault();
+  const form = h("form", { class: "stack", novalidate: true, onsubmit: submitHandler(async () => {
     const v = formValues(form);
     const psy = String(v["psychologist"] ?? "");
     const starts = localInputToIso(String(v["starts_at"] ?? ""));
@@ -270,7 +297,7 @@ async function referPsychScreen(ctx: Ctx): Promise<Screen> {
       notes: t("referred_to", { who: userName(psy) }) });
     toast(t("referred_to", { who: userName(psy) }));
     navigate(`/disputes/${disputeId}`);
-  } },
+  }) },
     field(t("psychologist"), optionSelect("psychologist", psychologists, psychologists[0]?.id, undefined, true)),
     field(t("preferred_time"), dateTimeInput("starts_at", tomorrow.toISOString(), { required: true })),
     field(t("client_ref"), textInput("client_ref", "", { maxlength: 64 })),

@@ -5,9 +5,12 @@ import { route, type Ctx, type Screen } from "../app";
 import { viewCollection } from "../../sync/view";
 import { listRejected } from "../../storage/outbox";
 import { countdown } from "../format";
+import { CLOSED } from "./disputes";
 
+/** A tile with a count, or an action tile (no count, its label says what it does). */
 function tile(href: string, label: string, count?: number, alert = false): HTMLElement {
-  return h("a", { class: `tile${alert ? " alert" : ""}`, href: `#${href}` }, h("span", { class: "n" }, count === undefined ? "›" : String(count)), h("span", null, label));
+  return h("a", { class: `tile${alert ? " alert" : ""}${count === undefined ? " action" : ""}`, href: `#${href}` },
+    count === undefined ? null : h("span", { class: "n" }, String(count)), h("span", null, label));
 }
 
 async function homeScreen(ctx: Ctx): Promise<Screen> {
@@ -16,7 +19,7 @@ async function homeScreen(ctx: Ctx): Promise<Screen> {
     viewCollection("disputes"), viewCollection("dispatch_orders"), viewCollection("warnings"), viewCollection("notifications"),
     viewCollection("conflicts"), viewCollection("psych_sessions"), listRejected(),
   ]);
-  const openDisputes = disputes.filter((d) => !["closed", "withdrawn", "resolved"].includes(String(d.fields["status"])));
+  const openDisputes = disputes.filter((d) => !CLOSED.includes(String(d.fields["status"])));
   const highRisk = openDisputes.filter((d) => ["orange", "red"].includes(String(d.fields["risk_level"])));
   const unackedWarnings = warnings.filter((w) => !(Array.isArray(w.fields["acknowledged_by"]) && (w.fields["acknowledged_by"] as string[]).includes(me.id)));
   const unread = notes.filter((n) => !n.fields["read"]);
@@ -26,7 +29,7 @@ async function homeScreen(ctx: Ctx): Promise<Screen> {
   const tiles: HTMLElement[] = [];
   switch (me.role) {
     case "grid_worker":
-      tiles.push(tile("/disputes/new", `+ ${t("new_dispute")}`), tile("/disputes", t("disputes"), openDisputes.length), tile("/disputes", `${t("risk_level")} ≥ 橙`, highRisk.length, highRisk.length > 0));
+      tiles.push(tile("/disputes/new", `+ ${t("new_dispute")}`), tile("/disputes", t("disputes"), openDisputes.length), tile("/disputes?risk=high", t("risk_high"), highRisk.length, highRisk.length > 0));
       break;
     case "lawyer":
       tiles.push(tile("/consultations/new", `+ ${t("new_consultation")}`), tile("/consultations", t("consultations")), tile("/disputes", t("disputes"), openDisputes.length));

@@ -1,7 +1,7 @@
 /** Login (needs the network once); afterwards the app resumes from IndexedDB without it. */
 import { h, formValues } from "../dom";
 import { t, errorText, lang, setLang } from "../i18n";
-import { currentSession, login } from "../../api/auth";
+import { currentSession, hasPin, login } from "../../api/auth";
 import { pendingCount } from "../../storage/outbox";
 import { ApiError, NetworkError } from "../../api/errors";
 import type { User } from "../../types";
@@ -15,7 +15,9 @@ export function loginView(onLoggedIn: (u: User) => void, notice?: string): HTMLE
     const username = String(v["username"] ?? "").trim();
     const prev = await currentSession();
     const unsent = prev ? await pendingCount() : 0;
-    if (prev && unsent > 0 && prev.user.username !== username && !confirm(t("other_user_unsent", { n: unsent, who: prev.user.display_name }))) return;
+    // With a PIN the previous person's work is sealed and kept for them; without one it goes.
+    const kept = prev ? await hasPin(prev.user.id) : false;
+    if (prev && !kept && unsent > 0 && prev.user.username !== username && !confirm(t("other_user_unsent", { n: unsent, who: prev.user.display_name }))) return;
     button.disabled = true;
     button.textContent = t("logging_in");
     error.textContent = "";

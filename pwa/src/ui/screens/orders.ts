@@ -8,11 +8,11 @@ import { countdown, formatDateTime, localInputToIso } from "../format";
 import { navigate, route, type Ctx, type Screen } from "../app";
 import { createRecord, saveChanges, viewCollection, viewRecord } from "../../sync/view";
 import { enumOf } from "../../schema";
-import { unitName, unitsOfKind } from "../directory";
+import { loadDirectory, unitName, unitsOfKind } from "../directory";
 import { gpsEditor, formatGeo } from "../editors";
 import {
   buttonLink, dateTimeInput, dl, emptyState, enumSelect, field, optionSelect, pendingBadge, rejectionNote,
-  rejectionsFor, section, statusBadge, textArea, textInput,
+  rejectionsFor, section, statusBadge, textArea, textInput, submitHandler,
 } from "../widgets";
 import { disputeItem, sortDisputes } from "./disputes";
 import type { Fields, ViewRecord } from "../../types";
@@ -74,10 +74,10 @@ async function dispatchForm(ctx: Ctx): Promise<Screen> {
   const disputeId = ctx.params[0]!;
   const dispute = await viewRecord("disputes", disputeId);
   if (!dispute) return { title: t("dispatch"), node: h("p", { class: "empty" }, t("not_found")) };
+  await loadDirectory(); // the first pull may have landed a moment ago
   const departments = unitsOfKind("department");
   const now = Date.now();
-  const form = h("form", { class: "stack", onsubmit: async (ev: Event) => {
-    ev.preventDefault();
+  const form = h("form", { class: "stack", novalidate: true, onsubmit: submitHandler(async () => {
     const v = formValues(form);
     const id = await createRecord("dispatch_orders", {
       community_id: dispute.fields["community_id"],
@@ -91,7 +91,7 @@ async function dispatchForm(ctx: Ctx): Promise<Screen> {
     });
     toast(t("saved"));
     navigate(`/orders/${id}`);
-  } },
+  }) },
     h("ul", { class: "list" }, disputeItem(dispute)),
     field(t("department"), optionSelect("department_id", departments, undefined, t("choose"), true)),
     field(t("summary"), textArea("summary", dispute.fields["title"], { required: true })),
@@ -132,7 +132,12 @@ async function orderDetail(ctx: Ctx): Promise<Screen> {
       h("button", { type: "button", class: "secondary", onclick: set({ status: "reopened" }) }, t("reopen"))));
   }
   const rating = (name: "community_rating" | "department_rating") =>
-    h("select", { name, onchange: async (ev: Event) => { await saveChanges("dispatch_orders", id, { [name]: Number((ev.target as HTMLSelectElement).value) }); toast(t("saved")); } },
+    h("select", { name, onchange: async (ev: Event) => {
+      // "—" clears the rating (null), never 0: 1–5 are the only ratings there are.
+      const raw = (ev.target as HTMLSelectElement).value;
+      await saveChanges("dispatch_orders", id, { [name]: raw ? Number(raw) : null });
+      toast(t("saved"));
+    } },
       h("option", { value: "" }, "—"), [1, 2, 3, 4, 5].map((n) => h("option", { value: String(n), selected: f[name] === n }, "★".repeat(n))));
   const node = h("div", { class: "stack" },
     rejections.map((r) => rejectionNote(r)),
@@ -145,7 +150,8 @@ async function orderDetail(ctx: Ctx): Promise<Screen> {
       [t("department"), unitName(f["department_id"])],
       [t("required_leader_level"), enumLabel("dispatch_orders", "required_leader_level", f["required_leader_level"])],
       [t("escalation"), enumLabel("dispatch_orders", "escalation_level", f["escalation_level"])],
-      [t("arrival"), arrival ? `${formatDateTime(arrival["at"])} · ${arrival["leader_name"] ?? ""}（${enumLabel("dispatch_orders", "leader_level", arrival["leader_level"])}） · ${formatGeo(arrival["location"])}` : "—"],
+      [t("arrival"), arrival ? [formatDateTime(arrival["at"]), `${arrival["leader_name"] ?? ""}（${enumLabel("dispatch_orders", "leader_level", arrival["leader_level"])}）`,
+        arrival["location"] ? formatGeo(arrival["location"]) : ""].filter(Boolean).join(" · ") : "—"],
       [t("resolution_note"), String(f["resolution_note"] ?? "—")],
     ]),
     arrival && levelIndex(arrival["leader_level"]) < levelIndex(f["required_leader_level"]) ? h("p", { class: "warn" }, t("below_level")) : null,
@@ -159,15 +165,14 @@ async function orderDetail(ctx: Ctx): Promise<Screen> {
 
 function checkInForm(id: string, f: Fields): HTMLElement {
   const gps = gpsEditor(undefined);
-  const form = h("form", { class: "card stack", onsubmit: async (ev: Event) => {
-    ev.preventDefault();
+  const form = h("form", { class: "card stack", novalidate: true, onsubmit: submitHandler(async () => {
     const v = formValues(form);
     await saveChanges("dispatch_orders", id, {
       status: "arrived",
       arrival: { at: new Date().toISOString(), leader_name: v["leader_name"], leader_level: v["leader_level"], location: gps.value() ?? null },
     });
     toast(t("saved"));
-  } },
+  }) },
     h("h2", null, t("check_in")),
     field(t("leader_name"), textInput("leader_name", "", { required: true })),
     field(t("leader_level"), enumSelect("dispatch_orders", "required_leader_level", f["required_leader_level"], { name: "leader_level" })),
@@ -177,12 +182,11 @@ function checkInForm(id: string, f: Fields): HTMLElement {
 }
 
 function resolveForm(id: string, f: Fields): HTMLElement {
-  const form = h("form", { class: "card stack", onsubmit: async (ev: Event) => {
-    ev.preventDefault();
+  const form = h("form", { class: "card stack", novalidate: true, onsubmit: submitHandler(async () => {
     const v = formValues(form);
     await saveChanges("dispatch_orders", id, { status: "resolved", resolution_note: v["resolution_note"] });
     toast(t("saved"));
-  } },
+  }) },
     h("h2", null, t("resolve")),
     field(t("resolution_note"), textArea("resolution_note", f["resolution_note"], { required: true })),
     h("button", { type: "submit" }, t("resolve")));

@@ -12,7 +12,7 @@ import { transitions } from "../../schema";
 import { roomsNear, unitName, userName } from "../directory";
 import { listRejected } from "../../storage/outbox";
 import {
-  buttonLink, dateTimeInput, dl, enumSelect, field, optionSelect, pendingBadge, section, statusBadge, textArea, textInput,
+  buttonLink, dateTimeInput, dl, enumSelect, field, optionSelect, pendingBadge, section, statusBadge, textArea, textInput, submitHandler,
 } from "../widgets";
 import type { Fields, RejectedEntry, ViewRecord } from "../../types";
 
@@ -63,10 +63,10 @@ async function calendarScreen(ctx: Ctx): Promise<Screen> {
   const node = h("div", { class: "stack" },
     rejected.map(rejectionPanel),
     requested.length ? section(t("requested_sessions"), h("ul", { class: "list" }, requested.map(sessionItem))) : null,
-    h("div", { class: "toolbar" },
-      buttonLink(`/psych?week=${offset - 1}`, "‹", "button secondary"),
+    h("div", { class: "toolbar week-nav" },
+      buttonLink(`/psych?week=${offset - 1}`, `‹ ${t("prev_week")}`, "button secondary"),
       h("strong", null, offset === 0 ? t("week") : `${formatDay(new Date(start))} – ${formatDay(new Date(start + 6 * DAY))}`),
-      buttonLink(`/psych?week=${offset + 1}`, "›", "button secondary"),
+      buttonLink(`/psych?week=${offset + 1}`, `${t("next_week")} ›`, "button secondary"),
       buttonLink("/psych/slots/new", `+ ${t("new_slot")}`)),
     h("div", { class: "week" }, days.map((d) => {
       const items = [
@@ -74,18 +74,31 @@ async function calendarScreen(ctx: Ctx): Promise<Screen> {
         ...sessions.filter((s) => inDay(s, d)).map((s) => ({ r: s, kind: "session" as const })),
       ].sort((a, b) => String(a.r.fields["starts_at"]).localeCompare(String(b.r.fields["starts_at"])));
       return h("div", { class: `day${d === today ? " today" : ""}` }, h("h3", null, formatDay(new Date(d))),
-        items.length ? items.map(({ r, kind }) => kind === "slot" ? slotChip(r) : sessionChip(r)) : h("small", { class: "muted" }, "—"));
+        items.length ? items.map(({ r, kind }) => kind === "slot" ? slotChip(r, sessions) : sessionChip(r)) : h("small", { class: "muted" }, "—"));
     })));
   return { title: t("psych"), node, live: true };
 }
 
-function slotChip(s: ViewRecord): HTMLElement {
+/**
+ * A slot some active session of the same psychologist overlaps is taken, as the server sees it
+ * (a booking there is refused with slot_taken): it says so and offers no "book" button.
+ */
+export function slotTaken(slot: ViewRecord, sessions: ViewRecord[]): boolean {
+  const s = Date.parse(String(slot.fields["starts_at"]));
+  const e = Date.parse(String(slot.fields["ends_at"]));
+  return sessions.some((x) => ACTIVE.includes(String(x.fields["status"])) && x.fields["psychologist_id"] === slot.fields["psychologist_id"] &&
+    Date.parse(String(x.fields["starts_at"])) < e && Date.parse(String(x.fields["ends_at"])) > s);
+}
+
+function slotChip(s: ViewRecord, sessions: ViewRecord[]): HTMLElement {
   const f = s.fields;
   const blocked = f["status"] === "blocked";
-  return h("div", { class: `chip slot${blocked ? " blocked" : ""}` },
-    h("a", { href: `#/psych/slots/${s.id}` }, `${formatTime(f["starts_at"])}–${formatTime(f["ends_at"])} ${enumLabel("psych_slots", "status", f["status"] ?? "open")}`),
+  const taken = !blocked && slotTaken(s, sessions);
+  const label = taken ? t("slot_booked") : enumLabel("psych_slots", "status", f["status"] ?? "open");
+  return h("div", { class: `chip slot${blocked ? " blocked" : ""}${taken ? " taken" : ""}` },
+    h("a", { href: `#/psych/slots/${s.id}` }, `${formatTime(f["starts_at"])}–${formatTime(f["ends_at"])} ${label}`),
     f["room_id"] ? h("small", null, ` ${unitName(f["room_id"])}`) : null, pendingBadge(s.pending),
-    blocked ? null : h("a", { class: "button small", href: `#/psych/sessions/new?slot=${s.id}` }, t("book")));
+    blocked || taken ? null : h("a", { class: "button small", href: `#/psych/sessions/new?slot=${s.id}` }, t("book")));
 }
 
 function sessionChip(s: ViewRecord): HTMLElement {
@@ -99,7 +112,7 @@ function sessionItem(s: ViewRecord): HTMLElement {
   const f = s.fields;
   return h("li", null, h("a", { class: "item", href: `#/psych/sessions/${s.id}` },
     h("div", { class: "item-head" }, h("strong", null, formatDateTime(f["starts_at"])), statusBadge("psych_sessions", f["status"])),
-    h("small", null, `${String(f["client_ref"] ?? "")} ${f["dispute_id"] ? `· ${t("from_dispute")}` : ""} `, pendingBadge(s.pending))));
+    h("small", null, [f["client_ref"] ? String(f["client_ref"]) : "", f["dispute_id"] ? t("from_dispute") : ""].filter(Boolean).join(" · "), " ", pendingBadge(s.pending))));
 }
 
 async function slotForm(ctx: Ctx): Promise<Screen> {
@@ -108,8 +121,7 @@ async function slotForm(ctx: Ctx): Promise<Screen> {
   const nineTomorrow = shanghaiDayStart(Date.now()) + DAY + 9 * 3600_000; // 09:00 Shanghai
   const f: Fields = existing?.fields ?? { starts_at: new Date(nineTomorrow).toISOString(), ends_at: new Date(nineTomorrow + 3 * 3600_000).toISOString(), status: "open" };
   const rooms = roomsNear(ctx.user);
-  const form = h("form", { class: "stack", onsubmit: async (ev: Event) => {
-    ev.preventDefault();
+  const form = h("form", { class: "stack", novalidate: true, onsubmit: submitHandler(async () => {
     const v = formValues(form);
     const fields: Fields = {
       starts_at: localInputToIso(String(v["starts_at"])), ends_at: localInputToIso(String(v["ends_at"])),
@@ -119,7 +131,7 @@ async function slotForm(ctx: Ctx): Promise<Screen> {
     else await createRecord("psych_slots", { ...fields, psychologist_id: ctx.user.id });
     toast(t("saved"));
     navigate("/psych");
-  } },
+  }) },
     h("div", { class: "grid2" },
       field(t("starts_at"), dateTimeInput("starts_at", f["starts_at"], { required: true })),
       field(t("ends_at"), dateTimeInput("ends_at", f["ends_at"], { required: true }))),
@@ -154,8 +166,7 @@ async function sessionScreen(ctx: Ctx): Promise<Screen> {
   const status = String(f["status"] ?? "requested");
   const next = transitions("psych_sessions", "status")?.[status] ?? [];
   const rooms = roomsNear(ctx.user);
-  const form = h("form", { class: "stack", onsubmit: async (ev: Event) => {
-    ev.preventDefault();
+  const form = h("form", { class: "stack", novalidate: true, onsubmit: submitHandler(async () => {
     const v = formValues(form);
     const fields: Fields = {
       starts_at: localInputToIso(String(v["starts_at"])), ends_at: localInputToIso(String(v["ends_at"])),
@@ -173,7 +184,7 @@ async function sessionScreen(ctx: Ctx): Promise<Screen> {
       toast(t("saved"));
       navigate(`/psych/sessions/${newId}`);
     }
-  } },
+  }) },
     h("div", { class: "grid2" },
       field(t("starts_at"), dateTimeInput("starts_at", f["starts_at"], { required: true })),
       field(t("ends_at"), dateTimeInput("ends_at", f["ends_at"], { required: true }))),
@@ -206,4 +217,6 @@ export function registerPsychRoutes(): void {
   route("/psych/slots/:id", slotForm);
   route("/psych/sessions/new", sessionScreen);
   route("/psych/sessions/:id", sessionScreen);
+  // Psych notices link to "#/psych/<session id>".
+  route("/psych/:id", sessionScreen);
 }

@@ -1,12 +1,49 @@
 /** Language, push notifications, storage, logout. */
 import { h, toast } from "../dom";
-import { t, setLang, lang, enumLabel } from "../i18n";
+import { t, setLang, lang, enumLabel, errorText } from "../i18n";
+import { ApiError, NetworkError } from "../../api/errors";
 import { route, type Ctx, type Screen } from "../app";
 import { isSubscribed, pushSupported, subscribePush, unsubscribePush } from "../../api/push";
 import { logout } from "../../api/auth";
 import { pendingCount } from "../../storage/outbox";
 import { unitName } from "../directory";
-import { dl, section } from "../widgets";
+import { dl, field, section } from "../widgets";
+import { setPin, validPin } from "../../api/pin";
+
+/**
+ * The browser's push errors are English developer messages ("Registration failed - push service
+ * error"); a person reads what happened and what to do, in the app's language.
+ */
+export function pushErrorText(e: unknown): string {
+  if (e instanceof Error && e.message === "denied") return t("push_denied");
+  if (e instanceof NetworkError) return errorText("offline");
+  if (e instanceof ApiError) return errorText(e.code, t("push_unavailable"));
+  if (e instanceof DOMException && e.name === "NotAllowedError") return t("push_denied");
+  if (e instanceof DOMException && e.name === "AbortError") return t("push_unavailable");
+  return t("push_failed");
+}
+
+/** Shared device: a PIN to lock this person's session and let the next person in. */
+function pinSection(userId: string): HTMLElement {
+  const input = h("input", { name: "new_pin", type: "password", inputmode: "numeric", autocomplete: "off", class: "pin", "aria-label": t("set_pin") });
+  const form: HTMLFormElement = h("form", { class: "stack", novalidate: true, onsubmit: async (ev: Event) => {
+    ev.preventDefault();
+    if (!validPin(input.value)) {
+      showProblemText(form, input, t("pin_format"));
+      return;
+    }
+    await setPin(userId, input.value);
+    toast(t("pin_saved"));
+    location.reload(); // the header gains "switch user"
+  } }, field(t("set_pin"), input), h("button", { type: "submit" }, t("save")));
+  return section(t("shared_device"), h("p", { class: "muted" }, t("shared_device_hint")), form);
+}
+
+function showProblemText(form: HTMLElement, input: HTMLElement, text: string): void {
+  form.querySelectorAll(".field-error").forEach((e) => e.remove());
+  input.setAttribute("aria-invalid", "true");
+  input.closest(".field")?.appendChild(h("small", { class: "field-error", role: "alert" }, text));
+}
 
 async function settingsScreen(ctx: Ctx): Promise<Screen> {
   const subscribed = await isSubscribed();
@@ -19,7 +56,7 @@ async function settingsScreen(ctx: Ctx): Promise<Screen> {
           else await subscribePush();
           toast(subscribed ? t("push_off") : t("push_enabled"));
         } catch (e) {
-          toast((e as Error).message === "denied" ? t("push_denied") : String((e as Error).message), "error");
+          toast(pushErrorText(e), "error");
         }
         location.hash = "#/settings";
         window.dispatchEvent(new HashChangeEvent("hashchange"));
@@ -35,6 +72,7 @@ async function settingsScreen(ctx: Ctx): Promise<Screen> {
       h("button", { type: "button", class: lang() === "zh" ? "" : "secondary", onclick: () => { setLang("zh"); location.reload(); } }, "中文"),
       h("button", { type: "button", class: lang() === "en" ? "" : "secondary", onclick: () => { setLang("en"); location.reload(); } }, "English"))),
     section(t("push"), subscribed ? h("p", null, t("push_enabled")) : null, pushButton),
+    pinSection(ctx.user.id),
     section(t("logout"), h("button", { type: "button", class: "danger", id: "logout", onclick: async () => {
       const n = await pendingCount();
       if (n > 0 && !confirm(t("logout_unsent", { n }))) return;
