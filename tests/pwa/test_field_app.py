@@ -210,7 +210,10 @@ def _api_order(base: str, dispute_id: str) -> str:
     dispute = next(c for c in records if c["record_id"] == dispute_id)
     order_id = str(uuid.uuid4())
     now = int(time.time() * 1000)
-    iso = lambda ms: datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")  # noqa: E731
+
+    def iso(ms: int) -> str:
+        return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
     mutation = {
         "id": str(uuid.uuid4()),
         "seq": 1,
