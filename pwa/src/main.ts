@@ -21,6 +21,7 @@ import { currentSession, hasPin, wipeLocal } from "./api/auth";
 import { lockActive } from "./api/pin";
 import { lockView, lockedUsers } from "./ui/screens/lock";
 import { withLock } from "./sync/locks";
+import { adoptLegacyDatabase } from "./storage/legacy";
 import { broadcast } from "./sync/events";
 import { refreshPushSubscription } from "./api/push";
 import { loadCachedSchema, refreshSchema } from "./sync/engine";
@@ -162,6 +163,8 @@ async function boot(): Promise<void> {
     // Another tab switched user: never keep showing the previous person's screens.
     if (m.type === "switched") reloadOnce();
   });
+  // Before anything reads a session: the previous version's single database becomes its person's.
+  await adoptLegacyDatabase().catch((e: unknown) => console.error("legacy database not adopted", e));
   await loadCachedSchema();
   const session = await currentSession();
   if (session) await start(session.user);

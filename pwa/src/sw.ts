@@ -13,6 +13,7 @@ import { runSyncCycle } from "./sync/engine";
 import { withLock } from "./sync/locks";
 import { useDatabaseName } from "./storage/db";
 import { activeSession, userDatabaseName } from "./storage/tablet";
+import { adoptLegacyDatabase } from "./storage/legacy";
 
 declare const self: ServiceWorkerGlobalScope;
 
@@ -77,6 +78,8 @@ async function askClientsToSync(): Promise<boolean> {
 
 async function syncHere(): Promise<void> {
   try {
+    // A push may wake the new worker before any page ran: adopt the old database first.
+    await adoptLegacyDatabase();
     // Only the unlocked person's outbox: a locked or absent person has no tokens in the clear.
     const active = await activeSession();
     if (!active) return;

@@ -4,6 +4,7 @@ import { getMeta, setMeta } from "../storage/meta";
 import { requestPersistence, useDatabaseName, wipeAll } from "../storage/db";
 import { activeSession, forgetTabletUser, putTabletUser, setActiveSession, tabletUser, userDatabaseName } from "../storage/tablet";
 import { lockActive } from "./pin";
+import { adoptLegacyFor } from "../storage/legacy";
 import { broadcast } from "../sync/events";
 import { rebaseOutbox } from "../storage/outbox";
 import type { AuthState, User } from "../types";
@@ -38,8 +39,10 @@ export async function login(username: string, password: string): Promise<User> {
   // Each person reads and writes only their own database.
   useDatabaseName(userDatabaseName(body.user.id));
   const prevDevice = (await getMeta<string>("device_id")) ?? (await getMeta<AuthState>("auth"))?.device_id;
+  // Unsent work an old app version left without a session becomes this person's.
+  const adopted = await adoptLegacyFor(body.user.id);
   // The same person logging in again gets a new device: carry the unsent work over to it.
-  if (prevDevice && prevDevice !== body.device_id) await rebaseOutbox(body.device_id);
+  if (adopted || (prevDevice && prevDevice !== body.device_id)) await rebaseOutbox(body.device_id);
   await setMeta("device_id", body.device_id);
   // A password login replaces any sealed session; the PIN is set again in settings.
   await putTabletUser({ user: body.user, failures: 0 });

@@ -28,7 +28,9 @@ export interface DoorstepDB extends DBSchema {
 export type DB = IDBPDatabase<DoorstepDB>;
 export const STORE_NAMES = ["records", "meta", "outbox", "rejected", "attachments"] as const;
 
-let dbName = "doorstep";
+// Until a person is chosen. Not "doorstep": that is the previous version's database, which
+// src/storage/legacy.ts adopts and deletes, and must not be recreated empty.
+let dbName = "doorstep-nobody";
 let opening: Promise<DB> | null = null;
 
 /**
