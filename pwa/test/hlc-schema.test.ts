@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { compareHlc, formatHlc, parseHlc, receive, tick } from "../src/sync/hlc";
 import fallback from "../src/schema/fallback.json";
@@ -27,8 +28,12 @@ describe("schema fallback", () => {
   it("matches sync/schema.py (run `npm run schema` after schema changes)", () => {
     let live: string;
     try {
-      live = execFileSync("python3", ["-c", "import json, schema; print(json.dumps(schema.schema_document()))"], {
-        cwd: fileURLToPath(new URL("../../sync/", import.meta.url)), encoding: "utf8",
+      // The collections are registered by the server's domains (server/domains.py), so the
+      // schema is read through them, with the repository's .venv when there is one.
+      const root = fileURLToPath(new URL("../../", import.meta.url));
+      const venv = `${root}.venv/bin/python`;
+      live = execFileSync(existsSync(venv) ? venv : "python3", ["-c", "import json, server.domains, sync.schema as s; print(json.dumps(s.schema_document()))"], {
+        cwd: root, encoding: "utf8",
       });
     } catch {
       return; // no python here: nothing to compare with
