@@ -21,6 +21,7 @@ import { currentSession, hasPin, wipeLocal } from "./api/auth";
 import { lockActive } from "./api/pin";
 import { lockView, lockedUsers } from "./ui/screens/lock";
 import { withLock } from "./sync/locks";
+import { activeSession, tabletUser } from "./storage/tablet";
 import { adoptLegacyDatabase } from "./storage/legacy";
 import { broadcast } from "./sync/events";
 import { refreshPushSubscription } from "./api/push";
@@ -83,6 +84,46 @@ async function showLock(): Promise<void> {
 }
 
 /**
+ * A tapped notification of someone other than the active person (`#/for/<owner>/<target>`, from
+ * the service worker): nobody's screen shows it. The active person is locked when they can be
+ * (PIN), and the owner's unlock screen says whose message it is; after unlocking it opens.
+ */
+async function showForOwner(hash: string): Promise<boolean> {
+  const m = /^#\/for\/([^/]+)\/(.*)$/.exec(hash);
+  if (!m) return false;
+  const owner = decodeURIComponent(m[1] ?? "");
+  const wanted = decodeURIComponent(m[2] ?? "");
+  const target = wanted.startsWith("#/") ? wanted : "#/"; // only a screen of this app
+  const active = await activeSession();
+  if (active?.user_id === owner) {
+    history.replaceState(null, "", target); // theirs after all (unlocked meanwhile)
+    return false;
+  }
+  history.replaceState(null, "", "#/");
+  const entry = await tabletUser(owner);
+  if (!entry) {
+    // Someone no longer known here (forgotten, or a stray link): say so, lock nobody.
+    toast(t("notice_for_unknown"), "error");
+    return false;
+  }
+  const notice = t("notice_for_other", { name: entry.user.display_name });
+  if (active) await withLock("doorstep-sync", lockActive);
+  // Someone without a PIN here cannot unlock: the same words above the password login.
+  if (!entry.pin || !entry.sealed) {
+    showLogin(notice);
+    return true;
+  }
+  loginVisible = true;
+  clear(root);
+  root.appendChild(await lockView(
+    () => { history.replaceState(null, "", target); broadcast({ type: "switched" }); reloadOnce(); },
+    () => showLogin(notice),
+    { userId: owner, notice },
+  ));
+  return true;
+}
+
+/**
  * Switch user: wait for a running sync, seal this person's session, and start again from a
  * clean page, so nothing of theirs stays in memory or on screen.
  */
@@ -126,7 +167,11 @@ function registerServiceWorker(): void {
   navigator.serviceWorker.addEventListener("message", (ev: MessageEvent) => {
     if (ev.data?.type === "navigate" && typeof ev.data.url === "string") {
       const hash = ev.data.url.slice(ev.data.url.indexOf("#"));
-      if (hash.startsWith("#")) location.hash = hash;
+      // Another person's notification: a clean page, so nothing of the active person stays.
+      if (hash.startsWith("#/for/")) {
+        history.replaceState(null, "", hash);
+        reloadOnce();
+      } else if (hash.startsWith("#")) location.hash = hash;
     }
   });
   void navigator.serviceWorker.register("/sw.js", { updateViaCache: "none" }).then((reg) => {
@@ -163,9 +208,14 @@ async function boot(): Promise<void> {
     // Another tab switched user: never keep showing the previous person's screens.
     if (m.type === "switched") reloadOnce();
   });
+  // A `#/for/<owner>/` link followed inside the running app: start clean, as from a notification.
+  window.addEventListener("hashchange", () => {
+    if (location.hash.startsWith("#/for/")) reloadOnce();
+  });
   // Before anything reads a session: the previous version's single database becomes its person's.
   await adoptLegacyDatabase().catch((e: unknown) => console.error("legacy database not adopted", e));
   await loadCachedSchema();
+  if (await showForOwner(location.hash)) return;
   const session = await currentSession();
   if (session) await start(session.user);
   else await showLock();

@@ -12,7 +12,7 @@ import { base64UrlToBytes, vapidPublicKey } from "./api/vapid";
 import { runSyncCycle } from "./sync/engine";
 import { withLock } from "./sync/locks";
 import { useDatabaseName } from "./storage/db";
-import { activeSession, userDatabaseName } from "./storage/tablet";
+import { activeSession, pushOwner, userDatabaseName } from "./storage/tablet";
 import { adoptLegacyDatabase } from "./storage/legacy";
 
 declare const self: ServiceWorkerGlobalScope;
@@ -99,13 +99,20 @@ self.addEventListener("push", (event) => {
   }
   // Always show a notification (browsers penalise silent pushes); the payload holds no personal
   // data, the details come with the pull that follows.
-  const shown = self.registration.showNotification(payload.title || "家门口", {
-    body: payload.body || "有新的消息",
-    icon: "/icon-192.png",
-    badge: "/icon-192.png",
-    tag: payload.id || payload.type || "doorstep",
-    data: { url: payload.url || "/#/inbox", id: payload.id, type: payload.type },
-  });
+  // Stamped with its recipient now: by the time it is tapped someone else may be at the tablet.
+  // Without a recorded owner (a subscription made by an older version), the person at the tablet.
+  const shown = pushOwner()
+    .then(async (owner) => owner ?? (await activeSession())?.user_id)
+    .catch(() => undefined)
+    .then((owner) =>
+      self.registration.showNotification(payload.title || "家门口", {
+        body: payload.body || "有新的消息",
+        icon: "/icon-192.png",
+        badge: "/icon-192.png",
+        tag: payload.id || payload.type || "doorstep",
+        data: { url: payload.url || "/#/inbox", id: payload.id, type: payload.type, owner },
+      }),
+    );
   event.waitUntil(
     Promise.all([shown, askClientsToSync().then((any) => (any ? undefined : syncHere()))]),
   );
@@ -120,11 +127,21 @@ function appUrl(url: string | undefined): string {
   return `/#${u.pathname}${u.search}`;
 }
 
+/** `#/for/<owner>/<target hash>`: handled by the page before any person's screen (main.ts). */
+function forOwnerUrl(owner: string, target: string): string {
+  return `/#/for/${encodeURIComponent(owner)}/${encodeURIComponent(target.slice(target.indexOf("#")))}`;
+}
+
 self.addEventListener("notificationclick", (event) => {
   event.notification.close();
-  const target = appUrl((event.notification.data as { url?: string } | null)?.url);
+  const data = event.notification.data as { url?: string; owner?: string } | null;
   event.waitUntil(
     (async () => {
+      let target = appUrl(data?.url);
+      // Another person's message: never open it in the active person's app (their screen would
+      // say "not found", or worse). The page names the owner and offers their unlock screen.
+      const active = await activeSession().catch(() => undefined);
+      if (data?.owner && data.owner !== active?.user_id) target = forOwnerUrl(data.owner, target);
       const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
       const w = windows.find((c) => c.visibilityState === "visible") ?? windows[0];
       if (w) {

@@ -4,12 +4,14 @@ for a locked person never opens on someone else's screen. Real Chromium against 
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 import uuid
 from typing import Any
 
-from .conftest import shot, sync_now
+from .conftest import PASSWORD, go, login, shot, sync_now
 from .test_field_app import _device, _pull_all
+from .test_field_day import _new_dispute
 
 PHOTO_SHA256 = hashlib.sha256(b"photo").hexdigest()  # the attachment's blob below
 
@@ -158,3 +160,120 @@ def test_update_adopts_the_old_database_and_pushes_its_outbox_exactly_once(
     ]
     assert sorted(c["fields"]["title"] for c in seen) == sorted(titles)
     assert all(c["version"] == 1 for c in seen)
+
+
+def _deliver_push(ctx: Any, page: Any, base: str, payload: dict[str, str]) -> Any:
+    """A real push message through Chromium's DevTools into the app's service worker."""
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    cdp = ctx.new_cdp_session(page)
+    registrations: list[str] = []
+    cdp.on(
+        "ServiceWorker.workerRegistrationUpdated",
+        lambda e: registrations.extend(
+            r["registrationId"] for r in e["registrations"] if not r.get("isDeleted")
+        ),
+    )
+    cdp.send("ServiceWorker.enable")
+    for _ in range(150):
+        if registrations:
+            break
+        page.wait_for_timeout(100)
+    assert registrations, "no service worker registration"
+    worker = ctx.service_workers[0]
+    for _attempt in range(3):  # the first delivery can race the worker's activation
+        cdp.send(
+            "ServiceWorker.deliverPushMessage",
+            {
+                "origin": base + "/",
+                "registrationId": registrations[-1],
+                "data": json.dumps(payload),
+            },
+        )
+        for _ in range(100):
+            if worker.evaluate("self.registration.getNotifications().then(ns => ns.length)"):
+                return worker
+            page.wait_for_timeout(100)
+    raise AssertionError("the push message showed no notification")
+
+
+def _set_pin(page: Any, pin: str) -> None:
+    go(page, "#/settings", "input[name=new_pin]")
+    page.fill("input[name=new_pin]", pin)
+    with page.expect_navigation():
+        page.click("input[name=new_pin] >> xpath=ancestor::form//button[@type='submit']")
+    page.wait_for_selector("button.switch-user")
+
+
+def _wait_hash(page: Any, want: str, timeout_s: float = 15) -> None:
+    deadline = time.time() + timeout_s
+    while time.time() < deadline and page.evaluate("location.hash") != want:
+        time.sleep(0.1)
+    assert page.evaluate("location.hash") == want
+
+
+def test_a_locked_persons_notification_opens_their_unlock_screen_not_the_next_persons_app(
+    server_url: str, new_context: Any
+) -> None:
+    """Item 7.2: A gets a notification, locks, B takes the tablet; B taps A's notification."""
+    ctx = new_context()
+    ctx.grant_permissions(["notifications"], origin=server_url)
+    page = login(ctx, server_url, "admin.a")
+    a_name = page.evaluate("document.querySelector('header').textContent")
+    _set_pin(page, "2468")
+    payload = {
+        "type": "notice",
+        "title": "新消息",
+        "body": "请查看",
+        "url": "/#/inbox",
+        "id": "n-7",
+    }
+    worker = _deliver_push(ctx, page, server_url, payload)
+    with page.expect_navigation():
+        page.click("button.switch-user")
+    page.wait_for_selector(".lock-users")
+    page.click("text=其他账号登录")
+    page.fill("input[name=username]", "admin.b")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector(".tiles", timeout=30000)
+    b_title = f"乙的登记 {uuid.uuid4().hex[:6]}"
+    _new_dispute(page, b_title)
+    _set_pin(page, "1357")
+    go(page, "#/", ".tiles")
+
+    worker.evaluate(
+        "self.registration.getNotifications().then(([n]) => "
+        "self.dispatchEvent(new NotificationEvent('notificationclick', {notification: n})))"
+    )
+    page.wait_for_selector(".notice-owner", timeout=15000)
+    notice = page.text_content(".notice-owner") or ""
+    assert notice.startswith("这条通知属于 ") and notice.endswith("，请切换到该用户后查看")
+    owner = notice.removeprefix("这条通知属于 ").removesuffix("，请切换到该用户后查看")
+    assert owner and owner in a_name  # A's name, shown in A's header before
+    assert page.query_selector("input[name=pin]")  # A's unlock screen, nobody's records
+    assert page.query_selector(".tiles") is None
+    assert b_title not in (page.text_content("body") or "")
+    shot(page, "41-notification-for-locked-person")
+    # B was locked by it (they have a PIN): the app shows nobody's data until someone unlocks.
+    assert page.evaluate("location.hash") == "#/"
+    with page.expect_navigation():
+        page.fill("input[name=pin]", "2468")
+        page.click("button[type=submit]")
+    page.wait_for_selector(".tiles, main > *", timeout=30000)
+    _wait_hash(page, "#/inbox")  # unlocked: A's notification opens for A
+    assert b_title not in (page.text_content("main") or "")
+    page.reload()
+    page.wait_for_selector(".lock-users, main > *", timeout=30000)
+    go(page, "#/settings", "button.switch-user")
+
+
+def test_a_notification_link_for_someone_unknown_here_locks_nobody(
+    server_url: str, new_context: Any
+) -> None:
+    """Item 7.2, bad input: a `#/for/` link naming nobody known on this device changes nothing."""
+    ctx = new_context()
+    page = login(ctx, server_url, "gw.b1")
+    page.goto(server_url + "/#/for/not-a-user/%2F%2Fevil.example")
+    page.wait_for_selector(".tiles", timeout=30000)  # still gw.b1's own app
+    assert "这条通知属于另一位用户" in (page.text_content("#toast") or "")
+    assert page.evaluate("location.hash") == "#/"

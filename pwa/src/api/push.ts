@@ -1,6 +1,7 @@
 /** Web Push subscription: VAPID key from the server, subscription bound to this device. */
 import { request } from "./client";
 import { base64UrlToBytes, vapidPublicKey } from "./vapid";
+import { activeSession, setPushOwner } from "../storage/tablet";
 
 export { base64UrlToBytes, vapidPublicKey };
 
@@ -17,6 +18,7 @@ export async function subscribePush(): Promise<PushSubscription> {
   let sub = await reg.pushManager.getSubscription();
   if (!sub) sub = await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key });
   await request("/api/push/subscriptions", { method: "POST", json: sub.toJSON() });
+  await setPushOwner((await activeSession())?.user_id);
   return sub;
 }
 
@@ -27,6 +29,7 @@ export async function unsubscribePush(): Promise<void> {
     await request("/api/push/subscriptions", { method: "DELETE", json: sub ? { endpoint: sub.endpoint } : {} });
   } finally {
     await sub?.unsubscribe();
+    await setPushOwner(undefined);
   }
 }
 
@@ -35,7 +38,9 @@ export async function refreshPushSubscription(): Promise<void> {
   if (!pushSupported() || Notification.permission !== "granted") return;
   const reg = await navigator.serviceWorker.getRegistration();
   const sub = await reg?.pushManager.getSubscription();
-  if (sub) await request("/api/push/subscriptions", { method: "POST", json: sub.toJSON() });
+  if (!sub) return;
+  await request("/api/push/subscriptions", { method: "POST", json: sub.toJSON() });
+  await setPushOwner((await activeSession())?.user_id);
 }
 
 export async function isSubscribed(): Promise<boolean> {

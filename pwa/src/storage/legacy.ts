@@ -15,7 +15,7 @@
  */
 import { openDB, type IDBPDatabase } from "idb";
 import { STORE_NAMES, db, databaseName, useDatabaseName, type DoorstepDB } from "./db";
-import { activeSession, putTabletUser, setActiveSession, tabletUser, userDatabaseName } from "./tablet";
+import { activeSession, pushOwner, putTabletUser, setActiveSession, setPushOwner, tabletUser, userDatabaseName } from "./tablet";
 import { withLock } from "../sync/locks";
 import type { AuthState } from "../types";
 
@@ -108,6 +108,8 @@ export function adoptLegacyDatabase(): Promise<string | undefined> {
     if (!(await tabletUser(auth.user.id))) await putTabletUser({ user: auth.user, failures: 0 });
     // The old version had one person logged in: they stay logged in, unless someone already is.
     if (!(await activeSession())) await setActiveSession({ user_id: auth.user.id });
+    // Their push subscription (if any) still delivers here: its notifications are theirs.
+    if (contents.meta.some((m) => m.key === "push_endpoint") && !(await pushOwner())) await setPushOwner(auth.user.id);
     await deleteLegacy();
     return auth.user.id;
   });

@@ -49,6 +49,22 @@ function tablet(): Promise<IDBPDatabase<TabletDB>> {
   return opening;
 }
 
+/**
+ * Whose server device holds this browser's push endpoint: the server keeps one subscription per
+ * endpoint, and a browser has one endpoint, so the last person who registered it receives every
+ * push here, also while someone else is at the tablet. The service worker stamps each
+ * notification with this person, so a tap never opens their message on another person's screen.
+ */
+export async function pushOwner(): Promise<string | undefined> {
+  return (await (await tablet()).get("state", "push_owner"))?.user_id;
+}
+
+export async function setPushOwner(userId: string | undefined): Promise<void> {
+  const d = await tablet();
+  if (userId) await d.put("state", { user_id: userId }, "push_owner");
+  else await d.delete("state", "push_owner");
+}
+
 /** The database of one person's records, outbox and tokens. */
 export function userDatabaseName(userId: string): string {
   return `doorstep-u-${userId}`;

@@ -230,6 +230,8 @@ const TEXT: Record<string, Pair> = {
   pin_locked_out: ["错误次数过多，请用密码登录（需要网络）", "Too many wrong PINs; log in with your password (needs a network)"],
   tablet_pick_user: ["请选择您的账号", "Choose your account"],
   tablet_locked: ["共享设备 · 已锁定", "Shared device · locked"],
+  notice_for_other: ["这条通知属于 {name}，请切换到该用户后查看", "This notification is for {name}; switch to that user to view it"],
+  notice_for_unknown: ["这条通知属于另一位用户，请该用户登录后查看", "This notification is for another user; they need to log in to view it"],
   other_user_login: ["其他账号登录", "Log in as someone else"],
   shared_device: ["共享设备（大厅平板）", "Shared device (hall tablet)"],
   shared_device_hint: ["设置 PIN 后，可在本机切换用户：您的记录和未同步修改留在本机，只有输入您的 PIN 才能再次打开。", "With a PIN, people can take turns on this device: your records and unsent changes stay here and open again only with your PIN."],

@@ -12,8 +12,13 @@ export async function lockedUsers(): Promise<TabletUser[]> {
   return (await tabletUsers()).filter((u) => u.pin && u.sealed);
 }
 
-export async function lockView(onUnlocked: () => void, onOtherLogin: () => void): Promise<HTMLElement> {
-  const users = await lockedUsers();
+/** `only`: the unlock screen of that one person (a notification of theirs was tapped). */
+export async function lockView(
+  onUnlocked: () => void,
+  onOtherLogin: () => void,
+  only?: { userId: string; notice: string },
+): Promise<HTMLElement> {
+  const users = (await lockedUsers()).filter((u) => !only || u.user.id === only.userId);
   const panel = h("div", { class: "stack" });
   const pick = (entry: TabletUser) => {
     const error = h("p", { class: "error", role: "alert" });
@@ -56,8 +61,10 @@ export async function lockView(onUnlocked: () => void, onOtherLogin: () => void)
           `${u.user.display_name} · ${enumLabel("users", "role", u.user.role)}`))),
       h("button", { type: "button", class: "link", onclick: onOtherLogin }, t("other_user_login")));
   };
-  draw();
+  if (only && users[0]) pick(users[0]);
+  else draw();
   return h("div", { class: "login-wrap" }, h("div", { class: "card stack" },
     h("div", { class: "brand big" }, h("span", { class: "logo" }, "家"), h("div", null, h("h1", null, t("app")), h("small", null, t("tablet_locked")))),
+    only ? h("p", { class: "notice-owner", role: "status" }, only.notice) : null,
     panel));
 }
