@@ -19,6 +19,19 @@ if [ -f pwa/package.json ]; then
   (cd pwa && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build)
 fi
 
+# Screenshots of the browser tests must show Chinese, not boxes: install a CJK font when none is
+# there and we may (root on Debian/Ubuntu); otherwise say so and go on (the tests still run).
+if command -v fc-list >/dev/null && [ -z "$(fc-list :lang=zh 2>/dev/null)" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "== installing a CJK font for the screenshots (fonts-noto-cjk)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null \
+      || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null \
+      || echo "!! could not install a CJK font: screenshots will show boxes for Chinese"
+  else
+    echo "!! no CJK font (fc-list :lang=zh is empty) and not root: screenshots will show boxes for Chinese"
+  fi
+fi
+
 echo "== checking PostgreSQL and Redis"
 .venv/bin/python tests/services.py
 
