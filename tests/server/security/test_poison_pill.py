@@ -96,7 +96,7 @@ async def test_deep_nesting_in_a_dispute_does_not_block_the_batch(
 ) -> None:
     gw = await login(client, "gw.a1")
     first = gw.mutation("disputes", fields=new_dispute())
-    bad = gw.mutation("disputes", fields=new_dispute(**{field: "__DEEP__"}))
+    bad = gw.mutation("disputes", fields={**new_dispute(), field: "__DEEP__"})
     last = gw.mutation("disputes", fields=new_dispute())
     await assert_not_a_poison_pill(gw, first, bad, last, {"__DEEP__": raw})
 

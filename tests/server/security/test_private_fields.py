@@ -193,6 +193,40 @@ async def test_a_referrers_stale_delete_does_not_hand_them_the_notes(client: Any
     assert leaks == [], leaks
 
 
+async def test_a_psychologists_stale_delete_after_the_referrers_cancel_hides_the_notes(
+    client: Any,
+) -> None:
+    """The probe's other path ("cancel vs a stale delete"): gw.a1 refers, psy.a schedules with
+    notes, gw.a1 cancels, then psy.a's second device deletes from the version before the cancel:
+    the `delete_vs_edit` conflict names gw.a1 (theirs_by), who must not get the notes in its
+    `base`/`theirs`/`yours`."""
+    device1, device2 = await login(client, "psy.a"), await login(client, "psy.a")
+    gw = await login(client, "gw.a1")
+    dispute_id = await create_dispute(gw)
+    watchers = await Watchers.start(client)
+    secret = new_secret("危机评估")
+    session_id = str(uuid.uuid4())
+    referral = new_session(device1.user_id, dispute_id=dispute_id, status="requested")
+    referred = await gw.push_one("psych_sessions", session_id, referral)
+    assert referred["status"] == "applied", referred["error"]
+    scheduled = await device1.push_one(
+        "psych_sessions", session_id, {"status": "scheduled", "notes": secret.note}, base_version=1
+    )
+    assert scheduled["status"] == "applied", scheduled["error"]
+    cancelled = await gw.push_one(
+        "psych_sessions", session_id, {"status": "cancelled"}, base_version=2
+    )
+    assert cancelled["status"] == "applied", cancelled["error"]
+    deleted = await device2.push_one("psych_sessions", session_id, op="delete", base_version=2)
+    assert deleted["status"] in ("conflict", "rejected"), deleted
+    conflict_ids = set(deleted["conflict_ids"])
+    leaks = await watchers.leaks([secret], session_id, conflict_ids)
+    if conflict_ids:
+        referrer = watchers.sessions["gw.a1"]
+        assert all(("conflicts", c) in referrer.seen for c in conflict_ids)
+    assert leaks == [], leaks
+
+
 async def test_the_psychologist_still_reads_her_own_notes(client: Any) -> None:
     """The control: the notes do reach psy.a's other device."""
     device1, device2 = await login(client, "psy.a"), await login(client, "psy.a")
@@ -284,15 +318,17 @@ async def test_no_response_to_anyone_else_ever_contains_a_private_note(client: A
         version = result["record_version"] or version
         for operation, stale in steps:
             base = 1 if stale else version
-            who, fields, op = _operation(operation, device1, device2, referrer, admin, secrets)
+            who, change, op = _operation(operation, device1, device2, referrer, admin, secrets)
             if operation.endswith("resolves"):
                 if not conflicts:
                     continue
-                target, fields, base = "conflicts", {"status": "resolved", "resolution": stale}, 1
-                result = await who.push_one(target, sorted(conflicts)[0], fields, base_version=base)
+                resolve = {"status": "resolved", "resolution": stale}
+                result = await who.push_one(
+                    "conflicts", sorted(conflicts)[0], resolve, base_version=1
+                )
             else:
                 result = await who.push_one(
-                    "psych_sessions", session_id, fields, op=op, base_version=base
+                    "psych_sessions", session_id, change, op=op, base_version=base
                 )
             conflicts |= set(result["conflict_ids"])
             if result["record_version"] and not operation.endswith("resolves"):

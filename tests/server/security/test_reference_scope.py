@@ -175,7 +175,7 @@ async def test_a_dispute_cannot_name_other_communities_people_or_grids(
         "unknown user": str(uuid.uuid4()),
     }
     value = values.get(value_of) or (await as_user(client, value_of)).user_id
-    assert_refused(await gw.push_one("disputes", None, new_dispute(**{field: value})))
+    assert_refused(await gw.push_one("disputes", None, {**new_dispute(), field: value}))
     record_id = await create_dispute(gw)
     assert_refused(await gw.push_one("disputes", record_id, {field: value}, base_version=1))
     record = await record_of(gw, "disputes", record_id)
