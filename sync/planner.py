@@ -63,8 +63,9 @@ def _plan_create(ctx: Ctx, coll: Collection) -> Plan:
     m = ctx.mutation
     validate_fields(coll, m.fields, None)
     validate_required(coll, m.fields)
-    ctx.ask_gate(coll.name, None, dict(m.fields), m.op)
-    fields = {name: m.fields[name] for name in sorted(m.fields)}
+    given = _with_start_states(ctx, coll, dict(m.fields))
+    ctx.ask_gate(coll.name, None, given, m.op)
+    fields = {name: given[name] for name in sorted(given)}
     record = Record(
         coll.name,
         m.record_id,
@@ -85,6 +86,31 @@ def _plan_create(ctx: Ctx, coll: Collection) -> Plan:
         if coll.fields[name].policy == "set":
             plan.set_deltas.append((coll.name, record.id, _delta(1, name, [], value)))
     return plan
+
+
+def _with_start_states(ctx: Ctx, coll: Collection, given: dict[str, Any]) -> dict[str, Any]:
+    """A create's fields with each state field at its start (COMMAND_API "Lifecycle facts").
+
+    A create that leaves a state field out starts in the initial state; one naming a later state
+    would skip the machine's checks (a dispute born `closed`, an order born `completed`), so it
+    is `invalid_transition`.  The schema's own start stays allowed beside a per-writer one (a
+    psychologist may still book a session as `requested`)."""
+    starts = ctx.start_states(coll, given)
+    if starts is None:
+        return given
+    for name, start in starts.items():
+        value = given.get(name)
+        if value is None:
+            given[name] = start
+        elif value not in (start, coll.initial_states.get(name)):
+            raise reject(
+                "invalid_transition",
+                f"a new {coll.name} record starts as {start}, not {value}",
+                field=name,
+                collection=coll.name,
+                **{"from": None, "to": value},
+            )
+    return given
 
 
 def _delta(version: int, name: str, base: list[Any], yours: list[Any]) -> SetDelta:

@@ -8,6 +8,9 @@ client data: everyone may read them, since referrals are booked against them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from server.accounts.principal import Principal
 from server.org.tree import OrgTree
 from server.permissions import ADMIN_ROLES, COMMUNITY_STAFF, can_read, id_of, in_scope
@@ -62,6 +65,14 @@ def check_session_write(w: Write) -> str | None:
             return None
         return "only the psychologist changes a booked session"
     return "your role cannot book sessions"
+
+
+def session_start(p: Principal, proposed: Mapping[str, Any]) -> dict[str, str]:
+    """A session its own psychologist books is `scheduled` at once (nobody else has to accept
+    it, and it must block the slot); anyone else's booking is a referral, `requested`."""
+    if p.role == "psychologist" and id_of(proposed.get("psychologist_id")) == str(p.user_id):
+        return {"status": "scheduled"}
+    return {"status": "requested"}
 
 
 def admit_session(a: Admission) -> MutationError | None:

@@ -10,6 +10,7 @@ from server.psych.access import (
     check_session_write,
     check_slot_write,
     psych_scope,
+    session_start,
 )
 from server.psych.booking import preload_bookings, session_mutation_refs
 from server.psych.jobs import send_reminders
@@ -34,6 +35,7 @@ PSYCH_SESSIONS_SPEC = CollectionSpec(
     private_fields=PRIVATE_SESSION_FIELDS,
     private_to="psychologist_id",
     admit=admit_session,
+    initial_states=session_start,
     scope=psych_scope,
     mutation_refs=session_mutation_refs,
     preload=preload_bookings,

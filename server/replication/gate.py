@@ -18,6 +18,15 @@ class ScopeGate:
         self.tree = tree
         self.ws = ws
 
+    def initial_states(
+        self, actor: Actor, collection: str, proposed: dict[str, Any]
+    ) -> dict[str, str]:
+        """The states a create by this user starts in (the spec's `initial_states` hook)."""
+        spec = specs.find(collection)
+        if spec is None:
+            return {}
+        return spec.initial_states_for(self.principal, proposed)
+
     def check(
         self,
         actor: Actor,

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from server.events import jobs
+from server.dispatch import jobs
 from tests.helpers import COMMUNITY_A, HOUSING, new_dispute
 from tests.server.replication.support import (
     as_user,

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from server.events import jobs
+from server.psych import jobs
 from tests.helpers import Session, login
 from tests.server.replication.support import assert_ok, iso
 
