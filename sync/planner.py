@@ -63,8 +63,13 @@ def _plan_create(ctx: Ctx, coll: Collection) -> Plan:
     m = ctx.mutation
     validate_fields(coll, m.fields, None)
     validate_required(coll, m.fields)
-    given = _with_start_states(ctx, coll, dict(m.fields))
+    given = dict(m.fields)
+    starts = ctx.start_states(coll, given)
+    for name, start in (starts or {}).items():
+        given.setdefault(name, start)
     ctx.ask_gate(coll.name, None, given, m.op)
+    if starts is not None:
+        _check_start_states(coll, starts, m.fields)
     fields = {name: given[name] for name in sorted(given)}
     record = Record(
         coll.name,
@@ -88,21 +93,15 @@ def _plan_create(ctx: Ctx, coll: Collection) -> Plan:
     return plan
 
 
-def _with_start_states(ctx: Ctx, coll: Collection, given: dict[str, Any]) -> dict[str, Any]:
-    """A create's fields with each state field at its start (COMMAND_API "Lifecycle facts").
-
-    A create that leaves a state field out starts in the initial state; one naming a later state
-    would skip the machine's checks (a dispute born `closed`, an order born `completed`), so it
-    is `invalid_transition`.  The schema's own start stays allowed beside a per-writer one (a
-    psychologist may still book a session as `requested`)."""
-    starts = ctx.start_states(coll, given)
-    if starts is None:
-        return given
+def _check_start_states(coll: Collection, starts: dict[str, str], given: dict[str, Any]) -> None:
+    """A create naming a later state than its start would skip the machine's checks (a dispute
+    born `closed`, an order born `completed`): `invalid_transition` (COMMAND_API "Lifecycle
+    facts").  Asked after the gate, so a writer who may not set the state at all (a referrer
+    scheduling a session) hears `forbidden`.  The schema's own start stays allowed beside a
+    per-writer one (a psychologist may still book a session as `requested`)."""
     for name, start in starts.items():
         value = given.get(name)
-        if value is None:
-            given[name] = start
-        elif value not in (start, coll.initial_states.get(name)):
+        if value is not None and value not in (start, coll.initial_states.get(name)):
             raise reject(
                 "invalid_transition",
                 f"a new {coll.name} record starts as {start}, not {value}",
@@ -110,7 +109,6 @@ def _with_start_states(ctx: Ctx, coll: Collection, given: dict[str, Any]) -> dic
                 collection=coll.name,
                 **{"from": None, "to": value},
             )
-    return given
 
 
 def _delta(version: int, name: str, base: list[Any], yours: list[Any]) -> SetDelta:
