@@ -350,12 +350,11 @@ WRITES: list[tuple[str, Push, frozenset[str]]] = [
         _refer_to_psy_b,
         frozenset(
             {
+                # not gw.b1 / admin.b: psy.b's street room serves street A (reference scope)
                 "gw.a1",
                 "gw.a2",
-                "gw.b1",
                 "lawyer.a",
                 "admin.a",
-                "admin.b",
                 "street.a",
                 "district",
                 "psy.b",
