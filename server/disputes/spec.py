@@ -19,6 +19,7 @@ from server.disputes.rules import warn_on_risk
 from server.disputes.schema import DISPUTES, VISITS
 from server.disputes.tables import Dispute, Visit
 from server.specs import CollectionSpec
+from server.warnings.rules import close_warnings_of_deleted
 
 DISPUTES_SPEC = CollectionSpec(
     schema=DISPUTES,
@@ -28,7 +29,7 @@ DISPUTES_SPEC = CollectionSpec(
     admit=admit_dispute,
     scope=dispute_scope,
     mutation_refs=dispute_mutation_refs,
-    reactions=(warn_on_risk,),
+    reactions=(warn_on_risk, close_warnings_of_deleted),
 )
 
 VISITS_SPEC = CollectionSpec(
