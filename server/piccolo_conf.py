@@ -35,5 +35,6 @@ APP_REGISTRY = AppRegistry(
         "server.replication.piccolo_app",
         "server.notify.piccolo_app",
         "server.warnings.piccolo_app",
+        "server.dispatch.piccolo_app",
     ]
 )

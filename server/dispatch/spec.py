@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from server.dispatch.access import can_read_order, check_order_write, order_scope
 from server.dispatch.admission import admit_order
+from server.dispatch.checkin import record_checkin_evidence
 from server.dispatch.jobs import check_deadlines
 from server.dispatch.rules import notify_order_change
 from server.dispatch.schema import DISPATCH_ORDERS
@@ -19,6 +20,6 @@ DISPATCH_ORDERS_SPEC = CollectionSpec(
     admit=admit_order,
     scope=order_scope,
     mutation_refs=cited_dispute_refs,
-    reactions=(notify_order_change,),
+    reactions=(record_checkin_evidence, notify_order_change),
     jobs=(Job("deadlines", check_deadlines),),
 )

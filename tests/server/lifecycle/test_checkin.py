@@ -209,7 +209,14 @@ async def test_the_community_verifies_a_flagged_checkin(client: Any) -> None:
         await gw.push_one("dispatch_orders", order_id, verification(), base_version=3), "forbidden"
     )
     admin = await as_user(client, "admin.a")
-    assert_ok(await admin.push_one("dispatch_orders", order_id, verification(), base_version=3))
+    # the server's evidence write made its own version: verify from the order as pulled
+    pulled = await record_of(admin, "dispatch_orders", order_id)
+    assert pulled is not None
+    assert_ok(
+        await admin.push_one(
+            "dispatch_orders", order_id, verification(), base_version=pulled["version"]
+        )
+    )
     record = await record_of(admin, "dispatch_orders", order_id)
     assert record is not None
     seen = evidence(record["fields"])
