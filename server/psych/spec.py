@@ -18,6 +18,7 @@ from server.psych.rules import notify_booking, warn_on_risk
 from server.psych.schema import PSYCH_SESSIONS, PSYCH_SLOTS
 from server.psych.tables import PsychSession, PsychSlot
 from server.specs import CollectionSpec, Job
+from server.warnings.rules import close_warnings_of_deleted
 
 PSYCH_SLOTS_SPEC = CollectionSpec(
     schema=PSYCH_SLOTS,
@@ -39,6 +40,6 @@ PSYCH_SESSIONS_SPEC = CollectionSpec(
     scope=psych_scope,
     mutation_refs=session_mutation_refs,
     preload=preload_bookings,
-    reactions=(warn_on_risk, notify_booking),
+    reactions=(warn_on_risk, notify_booking, close_warnings_of_deleted),
     jobs=(Job("reminders", send_reminders),),
 )

@@ -21,6 +21,7 @@ from tests.server.replication.support import (
     caught_up,
     create,
     create_dispute,
+    new_session,
     pull_new,
     record_of,
 )
@@ -121,3 +122,22 @@ async def test_deleting_a_dispute_closes_its_open_warnings(client: Any) -> None:
             assert warning_is_closed(now), (session.username, now)
     still_open = await _warnings_about(admin, other)
     assert still_open and not any(warning_is_closed(w) for w in still_open)
+
+
+async def test_deleting_a_psych_session_closes_its_warning(client: Any) -> None:
+    """A session flagged high raises a warning in its room's community; the psychologist's
+    delete of the session closes it (as for disputes)."""
+    psy, admin = await as_user(client, "psy.a"), await as_user(client, "admin.a")
+    session_id = str(uuid.uuid4())
+    assert_ok(
+        await psy.push_one(
+            "psych_sessions", session_id, new_session(psy.user_id, risk_level="high")
+        )
+    )
+    raised = [w for w in await _warnings_about(admin, session_id) if not warning_is_closed(w)]
+    assert raised, "a high-risk session raises an open warning"
+    assert_ok(await psy.push_one("psych_sessions", session_id, op="delete", base_version=1))
+    await pull_new(admin)
+    for warning in raised:
+        now = admin.seen.get(("warnings", warning["record_id"]))
+        assert now is not None and warning_is_closed(now), now
