@@ -34,5 +34,7 @@ APP_REGISTRY = AppRegistry(
         "server.records.piccolo_app",
         "server.replication.piccolo_app",
         "server.notify.piccolo_app",
+        "server.warnings.piccolo_app",
+        "server.dispatch.piccolo_app",
     ]
 )

@@ -71,6 +71,20 @@ class Ctx:
         if error is not None:
             raise Rejected(error)
 
+    def start_states(self, coll: Any, proposed: dict[str, Any]) -> dict[str, str] | None:
+        """The state each state field of a new record starts in, or None when the gate sets no
+        lifecycle rules (the engine alone, as the conformance vectors run it, takes a create's
+        states as given).
+
+        A server gate answers per writer (a session its own psychologist books starts
+        `scheduled`) through an optional ``initial_states(actor, collection, proposed)`` method.
+        """
+        hook = getattr(self.gate, "initial_states", None)
+        if hook is None:
+            return None
+        states: dict[str, str] = hook(self.actor, coll.name, proposed)
+        return states
+
     def by_others(self, record: Record, key: str) -> bool:
         """Whether another device (or the server) wrote ``key`` after the mutation's base.
 

@@ -63,8 +63,14 @@ def _plan_create(ctx: Ctx, coll: Collection) -> Plan:
     m = ctx.mutation
     validate_fields(coll, m.fields, None)
     validate_required(coll, m.fields)
-    ctx.ask_gate(coll.name, None, dict(m.fields), m.op)
-    fields = {name: m.fields[name] for name in sorted(m.fields)}
+    given = dict(m.fields)
+    starts = ctx.start_states(coll, given)
+    for name, start in (starts or {}).items():
+        given.setdefault(name, start)
+    ctx.ask_gate(coll.name, None, given, m.op)
+    if starts is not None:
+        _check_start_states(coll, starts, m.fields)
+    fields = {name: given[name] for name in sorted(given)}
     record = Record(
         coll.name,
         m.record_id,
@@ -85,6 +91,24 @@ def _plan_create(ctx: Ctx, coll: Collection) -> Plan:
         if coll.fields[name].policy == "set":
             plan.set_deltas.append((coll.name, record.id, _delta(1, name, [], value)))
     return plan
+
+
+def _check_start_states(coll: Collection, starts: dict[str, str], given: dict[str, Any]) -> None:
+    """A create naming a later state than its start would skip the machine's checks (a dispute
+    born `closed`, an order born `completed`): `invalid_transition` (COMMAND_API "Lifecycle
+    facts").  Asked after the gate, so a writer who may not set the state at all (a referrer
+    scheduling a session) hears `forbidden`.  The schema's own start stays allowed beside a
+    per-writer one (a psychologist may still book a session as `requested`)."""
+    for name, start in starts.items():
+        value = given.get(name)
+        if value is not None and value not in (start, coll.initial_states.get(name)):
+            raise reject(
+                "invalid_transition",
+                f"a new {coll.name} record starts as {start}, not {value}",
+                field=name,
+                collection=coll.name,
+                **{"from": None, "to": value},
+            )
 
 
 def _delta(version: int, name: str, base: list[Any], yours: list[Any]) -> SetDelta:

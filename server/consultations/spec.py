@@ -6,9 +6,11 @@ from __future__ import annotations
 from server.accounts.principal import Principal
 from server.consultations.schema import CONSULTATIONS
 from server.consultations.tables import Consultation
+from server.disputes.citations import check_cited_dispute, cited_dispute_refs
 from server.org.tree import OrgTree
 from server.permissions import ADMIN_ROLES, admit_new_in_community, id_of, in_scope
-from server.specs import CollectionSpec, PermissionRecord, Write
+from server.specs import Admission, CollectionSpec, PermissionRecord, Write
+from sync.model import MutationError
 
 
 def consultation_scope(record: PermissionRecord) -> tuple[str | None, str | None]:
@@ -27,11 +29,20 @@ def check_consultation_write(w: Write) -> str | None:
     return None
 
 
+def admit_consultation(a: Admission) -> MutationError | None:
+    """A consultation belongs to one community and may cite only that community's disputes."""
+    error = admit_new_in_community(a)
+    if error is not None:
+        return error
+    return check_cited_dispute(a, {**(a.stored or {}), **a.proposal})
+
+
 CONSULTATIONS_SPEC = CollectionSpec(
     schema=CONSULTATIONS,
     table=Consultation,
     can_read=can_read_consultation,
     check_write=check_consultation_write,
-    admit=admit_new_in_community,
+    admit=admit_consultation,
+    mutation_refs=cited_dispute_refs,
     scope=consultation_scope,
 )

@@ -26,6 +26,7 @@ ORDER_COMMUNITY_FIELDS = frozenset(
         "resolve_by",
         "status",
         "community_rating",
+        "checkin_status",
     }
 )
 
@@ -52,8 +53,6 @@ def check_order_write(w: Write) -> str | None:
         department = tree.get(as_uuid(merged.get("department_id")))
         if department is None or department.kind != "department":
             return "department_id must name a department"
-        if proposed.get("status", "issued") != "issued":
-            return "a new order starts as issued"
         return None
     if w.op == "delete":
         return "dispatch orders are never deleted; verify or reopen them"
@@ -63,6 +62,11 @@ def check_order_write(w: Write) -> str | None:
             return "the department reports arrival and resolution"
         if status is not None and status not in ORDER_COMMUNITY_STATUSES:
             return "the department acknowledges, arrives and resolves"
+        if "checkin_status" in proposed and not (
+            proposed["checkin_status"] == "verified"
+            and (w.current or {}).get("checkin_status") == "pending_verification"
+        ):
+            return "the community only verifies a check-in flagged 待核实"
         return None
     if department_side:
         if set(proposed) - ORDER_DEPARTMENT_FIELDS:

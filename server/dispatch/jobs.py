@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from uuid import UUID
 
+from server.dispatch.checkin import CHECKIN_FLAGGED
 from server.dispatch.schema import ESCALATION_LEVELS
 from server.dispatch.tables import DispatchOrder
 from server.inbox.notices import Notice, local_time, notify
@@ -44,6 +45,9 @@ async def check_deadlines(now: datetime | None = None) -> int:
             )
         ),
     )
+    ids = [r["id"] for r in rows] + [
+        i for i in await late_flagged_checkins(moment) if i not in {r["id"] for r in rows}
+    ]
     tree = await load_tree()
 
     async def handle(order_id: UUID, ws: WorkingSet) -> list[AfterCommit]:
@@ -74,7 +78,12 @@ async def check_deadlines(now: datetime | None = None) -> int:
             await DispatchOrder.update({DispatchOrder.overdue_since: moment}).where(
                 DispatchOrder.id == order_id
             )
-            late_for = "到场" if fields.get("status") in OPEN_FOR_ARRIVAL else "办结"
+            late_for = (
+                "到场"
+                if fields.get("status") in OPEN_FOR_ARRIVAL
+                or fields.get("checkin_status") == CHECKIN_FLAGGED
+                else "办结"
+            )
             notify(
                 reactor,
                 Notice(
@@ -130,4 +139,24 @@ async def check_deadlines(now: datetime | None = None) -> int:
             )
         return await reactor.run(applied)
 
-    return await each([r["id"] for r in rows], handle)
+    return await each(ids, handle)
+
+
+async def late_flagged_checkins(moment: datetime) -> list[UUID]:
+    """Orders whose check-in is flagged 待核实 and reached the server after `arrive_by`: until
+    the community verifies it, the reported time is only the officer's word, so arrival is
+    judged by the receipt time (a backdated check-in must not escape the deadline)."""
+    rows = await DispatchOrder.select(
+        DispatchOrder.id, DispatchOrder.arrive_by, DispatchOrder.arrival_received_at
+    ).where(
+        DispatchOrder.deleted.eq(False),
+        DispatchOrder.checkin_status == CHECKIN_FLAGGED,
+        DispatchOrder.arrive_by < moment,
+        DispatchOrder.overdue.is_null() | DispatchOrder.overdue.eq(False),
+    )
+    return [
+        row["id"]
+        for row in rows
+        if row["arrival_received_at"] is not None
+        and aware(row["arrival_received_at"]) > aware(row["arrive_by"])
+    ]

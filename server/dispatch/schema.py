@@ -31,6 +31,10 @@ DISPATCH_ORDERS = collection(
         text_field("resolution_note", "manual"),
         Field("overdue", "boolean", "server"),
         enum_field("escalation_level", " ".join(ESCALATION_LEVELS), "server"),
+        # check-in evidence, written by the server on receipt of `arrival` (dispatch/checkin.py)
+        datetime_field("arrival_received_at", "server"),
+        Field("arrival_distance_m", "integer", "server"),
+        enum_field("checkin_status", "ok pending_verification verified", "lww"),
         Field("community_rating", "integer", "lww", minimum=1, maximum=5),
         Field("department_rating", "integer", "lww", minimum=1, maximum=5),
     ],

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from server.dispatch.access import can_read_order, check_order_write, order_scope
+from server.dispatch.admission import admit_order
+from server.dispatch.checkin import record_checkin_evidence
 from server.dispatch.jobs import check_deadlines
 from server.dispatch.rules import notify_order_change
 from server.dispatch.schema import DISPATCH_ORDERS
 from server.dispatch.tables import DispatchOrder
-from server.permissions import admit_new_in_community
+from server.disputes.citations import cited_dispute_refs
 from server.specs import CollectionSpec, Job
 
 DISPATCH_ORDERS_SPEC = CollectionSpec(
@@ -15,8 +17,9 @@ DISPATCH_ORDERS_SPEC = CollectionSpec(
     table=DispatchOrder,
     can_read=can_read_order,
     check_write=check_order_write,
-    admit=admit_new_in_community,
+    admit=admit_order,
     scope=order_scope,
-    reactions=(notify_order_change,),
+    mutation_refs=cited_dispute_refs,
+    reactions=(record_checkin_evidence, notify_order_change),
     jobs=(Job("deadlines", check_deadlines),),
 )

@@ -3,6 +3,10 @@
 Disputes belong to the community named at creation; community staff and the admins above it
 work with them.  A visit's scope is its dispute's community (copied onto the visit's row as a
 derived column, so a pull can judge a visit without loading its dispute).
+
+Deleting is for the admins of the scope (a record made in error, a duplicate): a grid worker's
+dispute that ends without mediation is withdrawn, which keeps it in the statistics and the
+audit trail (issue 8).
 """
 
 from __future__ import annotations
@@ -34,8 +38,8 @@ def check_dispute_write(w: Write) -> str | None:
         return "your role cannot edit disputes"
     if not in_scope(p, w.tree, w.merged.get("community_id")):
         return "the dispute's community is outside your scope"
-    if w.op == "delete" and p.role == "grid_worker" and id_of(w.merged.get("created_by")) != w.me:
-        return "only the dispute's author or an admin may delete it"
+    if w.op == "delete" and p.role not in ADMIN_ROLES:
+        return "only an admin deletes a dispute; withdraw it instead (status withdrawn)"
     return None
 
 
@@ -53,6 +57,8 @@ def check_visit_write(w: Write) -> str | None:
         return "your role cannot record visits"
     if not in_scope(w.principal, w.tree, visit_scope(w.merged)[0]):
         return "the dispute is outside your scope"
+    if w.op == "delete" and w.principal.role not in ADMIN_ROLES:
+        return "only an admin deletes a visit record"
     return None
 
 

@@ -14,20 +14,22 @@ from server.disputes.access import (
     visit_record_refs,
     visit_scope,
 )
+from server.disputes.admission import admit_dispute, dispute_mutation_refs
 from server.disputes.rules import warn_on_risk
 from server.disputes.schema import DISPUTES, VISITS
 from server.disputes.tables import Dispute, Visit
-from server.permissions import admit_new_in_community
 from server.specs import CollectionSpec
+from server.warnings.rules import close_warnings_of_deleted
 
 DISPUTES_SPEC = CollectionSpec(
     schema=DISPUTES,
     table=Dispute,
     can_read=can_read_dispute,
     check_write=check_dispute_write,
-    admit=admit_new_in_community,
+    admit=admit_dispute,
     scope=dispute_scope,
-    reactions=(warn_on_risk,),
+    mutation_refs=dispute_mutation_refs,
+    reactions=(warn_on_risk, close_warnings_of_deleted),
 )
 
 VISITS_SPEC = CollectionSpec(

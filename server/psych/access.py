@@ -8,9 +8,20 @@ client data: everyone may read them, since referrals are booked against them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from server.accounts.principal import Principal
 from server.org.tree import OrgTree
-from server.permissions import ADMIN_ROLES, COMMUNITY_STAFF, can_read, id_of, in_scope
+from server.permissions import (
+    ADMIN_ROLES,
+    COMMUNITY_STAFF,
+    as_uuid,
+    can_read,
+    id_of,
+    in_scope,
+    scope_root,
+)
 from server.specs import Admission, PermissionRecord, Write
 from sync.model import MutationError
 
@@ -64,10 +75,56 @@ def check_session_write(w: Write) -> str | None:
     return "your role cannot book sessions"
 
 
-def admit_session(a: Admission) -> MutationError | None:
-    """A referral may cite only a dispute its author can see."""
-    if not a.proposal.get("dispute_id"):
+def session_start(p: Principal, proposed: Mapping[str, Any]) -> dict[str, str]:
+    """A session its own psychologist books is `scheduled` at once (nobody else has to accept
+    it, and it must block the slot); anyone else's booking is a referral, `requested`."""
+    if p.role == "psychologist" and id_of(proposed.get("psychologist_id")) == str(p.user_id):
+        return {"status": "scheduled"}
+    return {"status": "requested"}
+
+
+def serves(p: Principal, tree: OrgTree, unit_id: Any) -> bool:
+    """Whether a room or a psychologist's post at `unit_id` serves this user's scope.
+
+    A community's room serves that community, a street's room the street's communities: the
+    unit's area (its community, else its street) and the user's scope must contain one another.
+    """
+    unit = as_uuid(unit_id)
+    area = tree.nearest(unit, "community") or tree.nearest(unit, "street") or unit
+    root = scope_root(p, tree)
+    return area is not None and (tree.is_within(root, area) or tree.is_within(area, root))
+
+
+def referral_out_of_scope(a: Admission) -> MutationError | None:
+    """A referral (any booking by someone other than its psychologist) holds a slot of a
+    psychologist and a room, so it must stay inside the referrer's community or street: else
+    anyone could fill any psychologist's calendar (issue 9 item 8)."""
+    merged = {**(a.stored or {}), **a.proposal}
+    psychologist_id = id_of(merged.get("psychologist_id"))
+    if a.principal.role == "psychologist" and psychologist_id == str(a.principal.user_id):
         return None
+    details = {"collection": a.collection}
+    if a.proposal.get("room_id") and not serves(a.principal, a.tree, a.proposal["room_id"]):
+        return MutationError(
+            "forbidden", "the room serves another community", {**details, "field": "room_id"}
+        )
+    if a.stored is None:
+        psychologist = a.ws.records.get(("users", str(psychologist_id)))
+        post = psychologist.fields.get("org_unit_id") if psychologist is not None else None
+        if post is None or not serves(a.principal, a.tree, post):
+            return MutationError(
+                "forbidden",
+                "the psychologist serves another community",
+                {**details, "field": "psychologist_id"},
+            )
+    return None
+
+
+def admit_session(a: Admission) -> MutationError | None:
+    """A referral stays inside its author's scope and may cite only a dispute they can see."""
+    error = referral_out_of_scope(a) if a.op != "delete" else None
+    if error is not None or not a.proposal.get("dispute_id"):
+        return error
     dispute = a.ws.records.get(("disputes", str(a.proposal["dispute_id"])))
     if dispute is None or not can_read(
         a.principal, a.tree, "disputes", a.ws.permission_record(dispute)

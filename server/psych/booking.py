@@ -17,9 +17,14 @@ _SLOTS_LOADED = "psych.slots_loaded"
 
 
 def session_mutation_refs(m: Mutation) -> list[tuple[str, str]]:
-    """A referral's cited dispute decides whether its author may cite it."""
-    dispute_id = m.fields.get("dispute_id")
-    return [("disputes", dispute_id)] if isinstance(dispute_id, str) else []
+    """A referral's cited dispute decides whether its author may cite it; the psychologist's
+    user record, whether the referrer may book them (where they work)."""
+    refs: list[tuple[str, str]] = []
+    for collection, name in (("disputes", "dispute_id"), ("users", "psychologist_id")):
+        value = m.fields.get(name)
+        if isinstance(value, str):
+            refs.append((collection, value))
+    return refs
 
 
 async def preload_bookings(ws: WorkingSet, pending: list[Mutation]) -> None:

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from server.inbox.notices import Notice, after_commit_kick, local_time, send
+from server.inbox.notices import SHANGHAI, Notice, after_commit_kick, local_time, send
 from server.psych.tables import PsychSession
 from server.replication.reactions import AfterCommit
 from server.replication.store import WorkingSet
 from server.scheduling.runner import aware, clock, each, ms, now_or
+
+
+def day_word(starts: datetime, now: datetime) -> str:
+    """The day of `starts` as a psychologist in the district says it at `now`: 今天, 明天 or the
+    date.  Both are taken in Beijing time: a session at 23:00 seen at 00:30 is today even
+    though UTC still says yesterday, and one 65 minutes away is never tomorrow."""
+    day: date = starts.astimezone(SHANGHAI).date()
+    today = now.astimezone(SHANGHAI).date()
+    if day == today:
+        return "今天"
+    if day == today + timedelta(days=1):
+        return "明天"
+    return f"{day.month}月{day.day}日"
 
 
 async def send_reminders(now: datetime | None = None) -> int:
@@ -47,7 +60,7 @@ async def send_reminders(now: datetime | None = None) -> int:
         )
         if not claimed:
             return []
-        when = "1小时后" if which == "1h" else "明天"
+        when = "1小时后" if which == "1h" else day_word(starts, moment)
         notice = Notice(
             users=frozenset({psychologist}),
             type="psych_reminder",

@@ -10,6 +10,7 @@ from server.psych.access import (
     check_session_write,
     check_slot_write,
     psych_scope,
+    session_start,
 )
 from server.psych.booking import preload_bookings, session_mutation_refs
 from server.psych.jobs import send_reminders
@@ -17,6 +18,7 @@ from server.psych.rules import notify_booking, warn_on_risk
 from server.psych.schema import PSYCH_SESSIONS, PSYCH_SLOTS
 from server.psych.tables import PsychSession, PsychSlot
 from server.specs import CollectionSpec, Job
+from server.warnings.rules import close_warnings_of_deleted
 
 PSYCH_SLOTS_SPEC = CollectionSpec(
     schema=PSYCH_SLOTS,
@@ -34,9 +36,10 @@ PSYCH_SESSIONS_SPEC = CollectionSpec(
     private_fields=PRIVATE_SESSION_FIELDS,
     private_to="psychologist_id",
     admit=admit_session,
+    initial_states=session_start,
     scope=psych_scope,
     mutation_refs=session_mutation_refs,
     preload=preload_bookings,
-    reactions=(warn_on_risk, notify_booking),
+    reactions=(warn_on_risk, notify_booking, close_warnings_of_deleted),
     jobs=(Job("reminders", send_reminders),),
 )

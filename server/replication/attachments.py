@@ -136,3 +136,50 @@ def _photo_columns() -> list[tuple[specs.CollectionSpec, list[str]]]:
         if columns:
             out.append((spec, columns))
     return out
+
+
+# -- naming a photo in a record -------------------------------------------------------------------
+#: the working set's memo key: hashes this push's writer may not newly name
+UNNAMEABLE = "attachments.unnameable"
+
+
+def attachment_fields(collection: str) -> list[str]:
+    """The fields of a collection that name attachments."""
+    spec = specs.find(collection)
+    if spec is None:
+        return []
+    return [
+        n for n, f in spec.schema.fields.items() if f.type == "list" and f.items == "attachment"
+    ]
+
+
+def named_hashes(collection: str, fields: dict[str, Any]) -> set[str]:
+    out: set[str] = set()
+    for name in attachment_fields(collection):
+        value = fields.get(name)
+        if isinstance(value, list):
+            out.update(h for h in value if isinstance(h, str))
+    return out
+
+
+async def find_unnameable(principal: Principal, hashes: set[str]) -> set[str]:
+    """The stored photos among `hashes` this user may not name in a record.
+
+    Reading a photo is granted by the records that name it, so naming must be earned at write
+    time, or naming a hash (seen in a shared link, a log, an old export) would be a way to read
+    it.  A user may name a photo they uploaded or one already on a record they can read
+    (forwarding it into their own record shares nothing new).  A hash not stored yet is
+    allowed: an offline device may push its record before the photo's upload finishes, and
+    whoever uploads it later is the one who holds the bytes.
+    """
+    wanted = {h for h in hashes if HEX64.match(h)}
+    if not wanted:
+        return set()
+    rows = await Attachment.select(Attachment.sha256, Attachment.created_by).where(
+        Attachment.sha256.is_in(sorted(wanted))
+    )
+    return {
+        str(row["sha256"])
+        for row in rows
+        if not await _may_read(principal, str(row["sha256"]), row["created_by"])
+    }

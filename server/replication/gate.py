@@ -8,6 +8,7 @@ from typing import Any
 from server import permissions, specs
 from server.accounts.principal import Principal
 from server.org.tree import OrgTree
+from server.replication import attachments
 from server.replication.store import WorkingSet
 from sync.model import Actor, MutationError, Record
 
@@ -18,6 +19,35 @@ class ScopeGate:
         self.tree = tree
         self.ws = ws
 
+    def _unnameable(
+        self, collection: str, current: Record | None, proposed: dict[str, Any]
+    ) -> MutationError | None:
+        """A photo newly named in a record must be one the writer may name (see
+        `attachments.find_unnameable`); those the record already holds stay as they are."""
+        unnameable: set[str] = self.ws.memo.get(attachments.UNNAMEABLE, set())
+        if not unnameable:
+            return None
+        held = attachments.named_hashes(collection, current.fields) if current else set()
+        for name in attachments.attachment_fields(collection):
+            value = proposed.get(name)
+            named = set(value) if isinstance(value, list) else set()
+            if (named - held) & unnameable:
+                return MutationError(
+                    "forbidden",
+                    "a record may name only photos you uploaded or can already see",
+                    {"collection": collection, "field": name},
+                )
+        return None
+
+    def initial_states(
+        self, actor: Actor, collection: str, proposed: dict[str, Any]
+    ) -> dict[str, str]:
+        """The states a create by this user starts in (the spec's `initial_states` hook)."""
+        spec = specs.find(collection)
+        if spec is None:
+            return {}
+        return spec.initial_states_for(self.principal, proposed)
+
     def check(
         self,
         actor: Actor,
@@ -27,6 +57,9 @@ class ScopeGate:
         op: str,
     ) -> MutationError | None:
         stored = self.ws.permission_record(current) if current is not None else None
+        refused = self._unnameable(collection, current, proposed)
+        if refused is not None:
+            return refused
         proposal = dict(proposed)
         spec = specs.find(collection)
         if spec is not None and spec.admit is not None:

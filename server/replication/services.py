@@ -22,6 +22,7 @@ from server.accounts.principal import Principal
 from server.db import write_transaction
 from server.http.errors import ApiError
 from server.org.tree import OrgTree, load_tree
+from server.replication import attachments
 from server.replication.backends.current import backend
 from server.replication.feed import current_number
 from server.replication.gate import ScopeGate
@@ -52,6 +53,10 @@ async def push_batch(principal: Principal, mutations: list[Mutation]) -> PushOut
     async with write_transaction():
         ws = WorkingSet(actor.device_id, actor.user_id)
         await _preload(ws, mutations)
+        named: set[str] = set()
+        for m in mutations:
+            named |= attachments.named_hashes(m.collection, m.fields)
+        ws.memo[attachments.UNNAMEABLE] = await attachments.find_unnameable(principal, named)
         now_ms = int(time.time() * 1000)
         outcome: PushOutcome = push(
             ws,

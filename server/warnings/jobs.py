@@ -1,4 +1,5 @@
-"""A red warning nobody acknowledged within 30 minutes is sent again one level up."""
+"""A red warning nobody acknowledged within 30 minutes is sent again one level up (unless it
+closed with its subject meanwhile)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ async def resend_red_warnings(now: datetime | None = None) -> int:
             GradedWarning.deleted.eq(False),
             GradedWarning.level == "red",
             GradedWarning.resent_at.is_null(),
+            # closed with its deleted subject: nothing left to act on (warnings/rules.py)
+            GradedWarning.closed_at.is_null(),
             GradedWarning.created_at < moment - RED_ACK_WINDOW,
         )
         .output(load_json=True)

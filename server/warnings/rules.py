@@ -16,8 +16,10 @@ from server.inbox.recipients import people_of
 from server.permissions import as_uuid
 from server.replication.reactions import Reactor
 from server.warnings.routing import LEVEL_NAMES, recipients
+from server.warnings.tables import GradedWarning
 from sync.engine import server_write
 from sync.model import Applied, Record
+from sync.times import rfc3339_from_ms
 
 WARNING_NAMESPACE = uuid.UUID("5d2c1b0a-9e8f-4a7b-8c6d-1e2f3a4b5c6d")
 
@@ -42,6 +44,7 @@ def raise_warning(
             "org_unit_id": str(org_unit_id) if org_unit_id else None,
             "message": message,
             "acknowledged_by": [],
+            "status": "open",
         },
         now_ms=reactor.now_ms,
         clock=reactor.clock,
@@ -98,3 +101,29 @@ def _warning_body(fields: dict[str, Any]) -> str:
         "psych": "有一次心理咨询需要关注",
         "dispatch_overdue": "有派单超时未办结，请督办",
     }.get(str(source), "请查看预警详情")
+
+
+async def close_warnings_of_deleted(reactor: Reactor, item: Applied) -> list[Applied]:
+    """A deleted record's open warnings close with it, in the same transaction: a warning about
+    a dispute that no longer exists cannot be handled, and must not keep resending red alerts.
+    Kept rather than deleted, so the command view still counts the warnings raised."""
+    if not item.after.deleted or (item.before is not None and item.before.deleted):
+        return []
+    rows = await GradedWarning.select(GradedWarning.id).where(
+        GradedWarning.subject_id == item.record_id,
+        GradedWarning.deleted.eq(False),
+        GradedWarning.closed_at.is_null(),
+    )
+    await reactor.ws.load_records(("warnings", str(row["id"])) for row in rows)
+    closed_at = rfc3339_from_ms(reactor.now_ms)
+    return [
+        server_write(
+            reactor.ws,
+            "warnings",
+            str(row["id"]),
+            {"status": "closed", "closed_at": closed_at},
+            now_ms=reactor.now_ms,
+            clock=reactor.clock,
+        )
+        for row in rows
+    ]

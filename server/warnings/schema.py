@@ -6,6 +6,7 @@ from sync.schema import (
     RISK_LEVELS,
     Field,
     collection,
+    datetime_field,
     enum_field,
     ref_field,
     string_field,
@@ -26,5 +27,9 @@ WARNINGS = collection(
         ref_field("org_unit_id", "org_units", "immutable", required=True),
         text_field("message", "immutable"),
         Field("acknowledged_by", "list", "set", items="string"),
+        # Server-written: a warning closes with its subject (a deleted dispute), and stays
+        # counted among the warnings raised.  Absent (older warnings) means open.
+        enum_field("status", "open closed", "server"),
+        datetime_field("closed_at", "server"),
     ],
 )

@@ -27,5 +27,8 @@ class GradedWarning(SyncedColumns, Table, tablename="warnings"):
     org_unit_id = ref_column(index=True)
     message = text_column()
     acknowledged_by = json_column()
+    #: server-written: open / closed (NULL: open), and when it closed with its subject
+    status = enum_column()
+    closed_at = when_column()
     #: server-only: when an unacknowledged red warning was sent again one level up
     resent_at = when_column()

@@ -336,7 +336,7 @@ DISPUTE_WRITERS = frozenset({"gw.a1", "gw.a2"}) | A_ADMINS
 WRITES: list[tuple[str, Push, frozenset[str]]] = [
     ("create dispute in A", _create_dispute, DISPUTE_WRITERS),
     ("edit dispute in A", _edit_dispute, DISPUTE_WRITERS),
-    ("delete gw.a2's dispute", _delete_dispute, frozenset({"gw.a2"}) | A_ADMINS),
+    ("delete gw.a2's dispute", _delete_dispute, A_ADMINS),  # grid workers withdraw
     ("create dispute in B", _create_dispute_b, frozenset({"gw.b1", "admin.b", "district"})),
     ("create visit in A", _create_visit, COMMUNITY_A_READERS),
     ("create consultation in A", _create_consultation, frozenset({"lawyer.a"})),
@@ -350,12 +350,11 @@ WRITES: list[tuple[str, Push, frozenset[str]]] = [
         _refer_to_psy_b,
         frozenset(
             {
+                # not gw.b1 / admin.b: psy.b's street room serves street A (reference scope)
                 "gw.a1",
                 "gw.a2",
-                "gw.b1",
                 "lawyer.a",
                 "admin.a",
-                "admin.b",
                 "street.a",
                 "district",
                 "psy.b",

@@ -198,7 +198,7 @@ def test_compose_commands_run_against_local_postgres_and_redis(
                 stderr=subprocess.STDOUT,
             )
         assert _worker_answers_ping(production_env), "the worker never answered a ping"
-        # beat -> Redis -> worker -> the deadline job: an order already past its arrival time
+        # beat -> Redis -> worker -> the deadline job: an order past its arrival time
         # becomes overdue without anyone touching it.
         assert _order_turns_overdue(f"http://127.0.0.1:{port}", login.json()["access_token"])
         assert procs["beat"].poll() is None, "beat exited"
@@ -255,7 +255,9 @@ def _issue_late_order(base: str, session: dict[str, Any]) -> None:
                     "community_id": str(COMMUNITY_A),
                     "department_id": str(HOUSING),
                     "summary": "compose test",
-                    "arrive_by": (now - timedelta(minutes=5)).strftime(stamp),
+                    # a deadline already past is refused when issued (lifecycle rules), so the
+                    # order is due in a few seconds and turns overdue while the test waits
+                    "arrive_by": (now + timedelta(seconds=5)).strftime(stamp),
                     "resolve_by": (now + timedelta(days=1)).strftime(stamp),
                     "status": "issued",
                 },

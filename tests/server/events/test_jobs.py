@@ -170,9 +170,30 @@ async def test_psych_reminders_24h_and_1h_before(client: Any) -> None:
     assert reminders(await inbox(psy)) == []
     await psych_jobs.send_reminders(start - timedelta(hours=23))
     await psych_jobs.send_reminders(start - timedelta(hours=22))  # not twice
-    assert reminders(await inbox(psy)) == ["明天有一次心理咨询"]
+    # 23 h ahead is 明天 or 今天 depending on the Beijing time of day (test_reminders.py pins it)
+    day = psych_jobs.day_word(start, start - timedelta(hours=23))
+    assert day in ("今天", "明天")
+    assert reminders(await inbox(psy)) == [f"{day}有一次心理咨询"]
     await psych_jobs.send_reminders(start - timedelta(minutes=50))
     notes = await inbox(psy)
-    assert sorted(reminders(notes)) == sorted(["明天有一次心理咨询", "1小时后有一次心理咨询"])
+    assert sorted(reminders(notes)) == sorted([f"{day}有一次心理咨询", "1小时后有一次心理咨询"])
     assert "PRIVATE" not in str(notes)
     _ = ROOM_A
+
+
+async def test_a_red_warning_closed_with_its_deleted_dispute_is_not_resent(client: Any) -> None:
+    """The dispute is deleted (by an admin) before anyone acknowledged its red warning: the
+    warning closed with it, so there is nothing to chase one level up."""
+    who = await sessions(client, "gw.a1", "street.a", "admin.a")
+    dispute_id = str(uuid.uuid4())
+    await who["gw.a1"].push_one("disputes", dispute_id, new_dispute(risk_level="red"))
+    warning = (await warnings_about(who["admin.a"], dispute_id))[0]
+    gone = await who["admin.a"].push_one("disputes", dispute_id, op="delete", base_version=1)
+    assert gone["status"] == "applied", gone
+    created = datetime.fromisoformat(warning["created_at"].replace("Z", "+00:00"))
+    await warning_jobs.resend_red_warnings(created + timedelta(minutes=31))
+    assert not [
+        n
+        for n in await inbox(who["street.a"])
+        if n["url"].endswith(warning["id"]) and "未确认" in n["title"]
+    ]

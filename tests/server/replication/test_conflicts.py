@@ -240,7 +240,9 @@ async def test_delete_vs_edit(client: Any) -> None:
     author, colleague = await as_user(client, "gw.a1"), await as_user(client, "gw.a2")
     record_id = await create_dispute(author)
     assert_ok(await colleague.push_one("disputes", record_id, {"title": "补充"}, base_version=1))
-    result = await author.push_one("disputes", record_id, op="delete", base_version=1)
+    # only an admin deletes a dispute (grid workers withdraw it): admin.a deletes from version 1
+    admin = await as_user(client, "admin.a")
+    result = await admin.push_one("disputes", record_id, op="delete", base_version=1)
     assert result["status"] == "conflict"
     [conflict_id] = result["conflict_ids"]
     dispute = await record_of(author, "disputes", record_id)
@@ -250,9 +252,8 @@ async def test_delete_vs_edit(client: Any) -> None:
     fields = conflict["fields"]
     assert fields["kind"] == "delete_vs_edit" and fields["field"] is None
     assert fields["yours"] is None and fields["theirs"]["title"] == "补充"
-    assert fields["theirs_by"] == colleague.user_id and fields["yours_by"] == author.user_id
+    assert fields["theirs_by"] == colleague.user_id and fields["yours_by"] == admin.user_id
     # deciding for the delete tombstones the record as a new version
-    admin = await as_user(client, "admin.a")
     assert_rejected(
         await admin.push_one(
             "conflicts", conflict_id, {"status": "resolved", "resolution": "yes"}, base_version=1

@@ -73,7 +73,7 @@ async def test_tombstones_are_pulled_as_deleted(client: Any) -> None:
     gw, admin = await as_user(client, "gw.a1"), await as_user(client, "admin.a")
     record_id = await create_dispute(gw)
     assert await record_of(admin, "disputes", record_id) is not None
-    assert_ok(await gw.push_one("disputes", record_id, op="delete", base_version=1))
+    assert_ok(await admin.push_one("disputes", record_id, op="delete", base_version=1))
     change = (await pull_new(admin))[("disputes", record_id)]
     assert change["deleted"] is True and change["version"] == 2
     assert set(change["fields"]) <= {"id", "version", "created_at", "updated_at", "created_by"}
