@@ -20,6 +20,7 @@ from server.db import close_pool, start_pool
 from server.health.controllers import live, ready
 from server.http.handlers import EXCEPTION_HANDLERS, JsonBodyRequest
 from server.http.middleware import RequestContextMiddleware, configure_logging
+from server.http.openapi import components as openapi_components
 from server.notify.controllers import PushController
 from server.replication.controllers import (
     AttachmentController,
@@ -61,14 +62,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         finally:
             await close_pool()
 
-    return Litestar(
+    app = Litestar(
         route_handlers=_route_handlers(),
         state=State({"accounts": AccountService(settings, secret), "settings": settings}),
         lifespan=[lifespan],
-        middleware=[
-            RequestContextMiddleware,
-            DefineMiddleware(BearerAuthMiddleware, exclude=PUBLIC_PATHS),
-        ],
+        middleware=[DefineMiddleware(BearerAuthMiddleware, exclude=PUBLIC_PATHS)],
         exception_handlers=EXCEPTION_HANDLERS,
         request_class=JsonBodyRequest,
         request_max_body_size=settings.max_body_bytes,
@@ -76,10 +74,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
             title="Doorstep 家门口",
             version="1.0.0",
             path="/schema",
+            components=openapi_components(),
             render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
         ),
         debug=False,
     )
+    # Outermost, around Litestar's own error handling: every response gets the request id and
+    # security headers and is logged with its real status, 401s and unknown routes included.
+    app.asgi_handler = RequestContextMiddleware(
+        app.asgi_handler, hsts=(settings.public_url or "").startswith("https://")
+    )
+    return app
 
 
 def create_embedded_app() -> Litestar:

@@ -46,13 +46,14 @@ def generate_vapid_keys() -> tuple[str, str]:
 
 def _prepare_embedded_environment(data_dir: str | None) -> None:
     """Embedded mode: SQLite in the data directory and secrets generated once and kept there."""
+    from server.datadir import secure_data_dir
     from server.settings import embedded_secret, get_settings
 
     if data_dir:
         os.environ["DOORSTEP_DATA_DIR"] = data_dir
     get_settings.cache_clear()
     settings = get_settings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    secure_data_dir(settings)
     os.environ.setdefault("DOORSTEP_SECRET_KEY", embedded_secret(settings, "secret_key"))
     vapid_file = settings.data_dir / ".vapid_private_key"
     if "DOORSTEP_VAPID_PRIVATE_KEY" not in os.environ:
@@ -98,9 +99,15 @@ def _print_banner(url: str) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     _prepare_embedded_environment(args.data_dir)
+    from server.datadir import DataDirBusy, hold_data_dir_lock
     from server.settings import get_settings
 
     settings = get_settings()
+    try:
+        hold_data_dir_lock(settings)
+    except DataDirBusy as exc:
+        print(f"doorstep: {exc}", file=sys.stderr)
+        return 1
     asyncio.run(_migrate())
     seeded = asyncio.run(_seed_demo(only_if_empty=True))
     if seeded:
@@ -114,6 +121,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 def _serve(host: str, port: int, *, embedded: bool, workers: int = 1) -> int:
     import uvicorn
 
+    from server.settings import get_settings
+
     factory = "server.app:create_embedded_app" if embedded else "server.app:create_app"
     uvicorn.run(
         factory,
@@ -122,8 +131,10 @@ def _serve(host: str, port: int, *, embedded: bool, workers: int = 1) -> int:
         port=port,
         workers=workers,
         log_level="warning",
+        # X-Forwarded-For is believed only from the configured proxies (the compose network):
+        # the client address it names is what the per-address login limit counts.
         proxy_headers=not embedded,
-        forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        forwarded_allow_ips=get_settings().trusted_proxies,
     )
     return 0
 

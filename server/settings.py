@@ -39,9 +39,17 @@ class Settings:
     #: access tokens live this long; refresh tokens rotate on every use
     access_token_seconds: int = 900
     refresh_token_days: int = 60
-    #: failed logins per username or per address within the window before 429
-    login_max_failures: int = 10
+    #: failed logins per username within the window before 429 (DOORSTEP_LOGIN_MAX_FAILURES)
+    login_max_failures: int = 5
+    #: failed logins per client address within the window before 429: higher, since a
+    #: community office shares one address (DOORSTEP_LOGIN_MAX_FAILURES_PER_ADDRESS)
+    login_max_failures_per_address: int = 50
     login_window_seconds: int = 300
+    #: addresses/networks of the reverse proxies whose X-Forwarded-For is believed
+    #: (DOORSTEP_TRUSTED_PROXIES, comma-separated; docker-compose.yml sets its network's CIDR).
+    #: Anyone else's X-Forwarded-For is ignored: it could name any address and dodge the
+    #: per-address login limit, or lock someone else out.
+    trusted_proxies: str = "127.0.0.1"
     max_body_bytes: int = 1024 * 1024
     max_attachment_bytes: int = 5 * 1024 * 1024
     #: argon2 cost: "production" (RFC 9106 low-memory) unless the test suite asks for "test"
@@ -102,7 +110,42 @@ def load_settings() -> Settings:
         vapid_subject=_env("DOORSTEP_VAPID_SUBJECT"),
         push_allow_private_endpoints=_env("DOORSTEP_PUSH_ALLOW_PRIVATE_ENDPOINTS", "0") == "1",
         argon2_profile=argon2_profile,
+        trusted_proxies=_trusted_proxies(),
+        login_max_failures=_positive_int("DOORSTEP_LOGIN_MAX_FAILURES", 5),
+        login_max_failures_per_address=_positive_int("DOORSTEP_LOGIN_MAX_FAILURES_PER_ADDRESS", 50),
     )
+
+
+def _trusted_proxies() -> str:
+    import ipaddress
+
+    raw = _env("DOORSTEP_TRUSTED_PROXIES") or _env("FORWARDED_ALLOW_IPS") or "127.0.0.1"
+    items = [item.strip() for item in raw.split(",") if item.strip()]
+    for item in items:
+        if item == "*":
+            raise ConfigError(
+                "DOORSTEP_TRUSTED_PROXIES must list the proxies' addresses or networks, not '*'"
+            )
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError as exc:
+            raise ConfigError(
+                f"DOORSTEP_TRUSTED_PROXIES: {item!r} is not an IP address or network"
+            ) from exc
+    return ",".join(items)
+
+
+def _positive_int(name: str, default: int) -> int:
+    raw = _env(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ConfigError(f"{name} must be a positive whole number, not {raw!r}")
+    return value
 
 
 @lru_cache(maxsize=1)

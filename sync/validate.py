@@ -64,7 +64,7 @@ def _number(value: object) -> bool:
 def _is_json(value: object) -> bool:
     try:
         json.dumps(value, allow_nan=False)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RecursionError):
         return False
     return not _has_nul(value)
 
@@ -72,12 +72,17 @@ def _is_json(value: object) -> bool:
 def _has_nul(value: object) -> bool:
     """Whether a NUL character hides in a value: no text needs one, and PostgreSQL's text and
     jsonb cannot store it."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(item) for item in value)
+    stack = [value]  # iterative: a value nested a thousand deep must not raise RecursionError
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
     return False
 
 

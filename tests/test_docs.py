@@ -29,10 +29,10 @@ BASES = (Path("."), Path("server"), Path("sync"))
 _FENCE = re.compile(r"^```.*?^```", re.S | re.M)
 _CODE_SPAN = re.compile(r"`([^`\n]+)`")
 _LINK = re.compile(r"\]\(([^)\s]+)\)")
-# not a repository path: URLs, routes (also the app's `#/orders`), placeholders, globs, and the
-# built or local-only folders .gitignore keeps out of a clone
+# not a repository path: URLs, routes (also the app's `#/orders`), placeholders, globs, IPv6
+# networks (`64:ff9b::/96`), and the built or local-only folders .gitignore keeps out of a clone
 _NOT_A_PATH = re.compile(
-    r"://|^/|^~|^#|[{}<>$*|=]|(^|/)(\.venv|venv|var|dist|build|node_modules|test-artifacts)(/|$)"
+    r"://|::|^/|^~|^#|[{}<>$*|=]|(^|/)(\.venv|venv|var|dist|build|node_modules|test-artifacts)(/|$)"
 )
 
 

@@ -27,6 +27,7 @@ from server.accounts.schemas import (
 )
 from server.accounts.services import AccountService, TokenPair
 from server.http.errors import ApiError
+from server.http.openapi import BEARER, PUBLIC, errors
 from server.org.tree import OrgTree, load_tree
 
 AuthRequest = Request[Principal, str, State]
@@ -57,7 +58,7 @@ class AuthController(Controller):
     tags = ["accounts"]
     dependencies = {"accounts": Provide(provide_accounts, sync_to_thread=False)}
 
-    @post("/login", status_code=HTTP_200_OK)
+    @post("/login", status_code=HTTP_200_OK, security=PUBLIC, responses=errors(400, 401, 413, 429))
     async def login(
         self,
         request: Request[Any, Any, Any],
@@ -70,19 +71,19 @@ class AuthController(Controller):
         )
         return _token_response(pair)
 
-    @post("/refresh", status_code=HTTP_200_OK)
+    @post("/refresh", status_code=HTTP_200_OK, security=PUBLIC, responses=errors(400, 401, 413))
     async def refresh(
         self, data: JSONBody[RefreshRequest], accounts: NamedDependency[AccountService]
     ) -> TokenResponse:
         """Trade a refresh token for a new pair; a token used twice revokes the device."""
         return _token_response(await accounts.refresh(data.refresh_token))
 
-    @post("/logout", status_code=HTTP_204_NO_CONTENT)
+    @post("/logout", status_code=HTTP_204_NO_CONTENT, security=BEARER, responses=errors(401))
     async def logout(self, request: AuthRequest, accounts: NamedDependency[AccountService]) -> None:
         """Revoke the calling device's tokens."""
         await accounts.logout(request.user.device_id)
 
-    @get("/me")
+    @get("/me", security=BEARER, responses=errors(401))
     async def me(self, request: AuthRequest) -> UserOut:
         p = request.user
         return UserOut(
@@ -97,9 +98,10 @@ class AuthController(Controller):
 class AdminController(Controller):
     path = "/api/admin"
     tags = ["administration"]
+    security = BEARER
     dependencies = {"accounts": Provide(provide_accounts, sync_to_thread=False)}
 
-    @get("/users")
+    @get("/users", responses=errors(401, 403))
     async def list_users(
         self, request: AuthRequest, accounts: NamedDependency[AccountService]
     ) -> list[AdminUserOut]:
@@ -112,7 +114,7 @@ class AdminController(Controller):
             if permissions.may_manage_user(request.user, tree, u["org_unit_id"], None) is None
         ]
 
-    @post("/users", status_code=HTTP_201_CREATED)
+    @post("/users", status_code=HTTP_201_CREATED, responses=errors(400, 401, 403, 409, 413, 422))
     async def create_user(
         self,
         request: AuthRequest,
@@ -135,7 +137,7 @@ class AdminController(Controller):
         )
         return AdminUserOut(**user)
 
-    @patch("/users/{user_id:uuid}")
+    @patch("/users/{user_id:uuid}", responses=errors(400, 401, 403, 404, 413, 422))
     async def update_user(
         self,
         request: AuthRequest,
@@ -164,7 +166,7 @@ class AdminController(Controller):
             raise ApiError(403, "forbidden", "you cannot change your own role or disable yourself")
         return AdminUserOut(**await accounts.update_user(user_id, changes, request.user))
 
-    @get("/users/{user_id:uuid}/devices")
+    @get("/users/{user_id:uuid}/devices", responses=errors(400, 401, 403, 404))
     async def list_devices(
         self,
         request: AuthRequest,
@@ -175,7 +177,11 @@ class AdminController(Controller):
         await _managed_user(request.user, tree, accounts, user_id)
         return [DeviceOut(**d) for d in await accounts.list_devices(user_id)]
 
-    @post("/devices/{device_id:uuid}/revoke", status_code=HTTP_200_OK)
+    @post(
+        "/devices/{device_id:uuid}/revoke",
+        status_code=HTTP_200_OK,
+        responses=errors(400, 401, 403, 404),
+    )
     async def revoke_device(
         self,
         request: AuthRequest,

@@ -3,13 +3,16 @@ of which only a hash is stored."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
 import time
+import weakref
 from dataclasses import dataclass
 from functools import cache
 from uuid import UUID
 
+import anyio
 import jwt
 from argon2 import Parameters, PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -50,6 +53,34 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         )
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
+
+
+# argon2 is deliberately slow (tens of ms of CPU each): run on the event loop, a burst of logins
+# stalls every other request, health checks included.  Worker threads release the loop; the
+# bound keeps a burst from taking every core and the whole default thread pool.
+_HASH_THREADS = 2
+# One limiter per event loop: a limiter's waiters belong to the loop that made it.
+_limiters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _hash_limiter() -> anyio.CapacityLimiter:
+    loop = asyncio.get_running_loop()
+    limiter = _limiters.get(loop)
+    if limiter is None:
+        limiter = _limiters[loop] = anyio.CapacityLimiter(_HASH_THREADS)
+    return limiter
+
+
+async def hash_password_async(password: str) -> str:
+    return await anyio.to_thread.run_sync(hash_password, password, limiter=_hash_limiter())
+
+
+async def verify_password_async(password_hash: str | None, password: str) -> bool:
+    return await anyio.to_thread.run_sync(
+        verify_password, password_hash, password, limiter=_hash_limiter()
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,16 +11,13 @@ from uuid import UUID
 
 from server.accounts import security
 from server.accounts.principal import Principal
-from server.accounts.tables import Device, LoginThrottle, RefreshToken, User
+from server.accounts.tables import Device, RefreshToken, User
+from server.accounts.throttle import LoginThrottler
 from server.db import write_transaction
 from server.http.errors import ApiError
 from server.notify.services import SubscriptionService
 from server.replication.directory import write_directory
 from server.settings import Settings
-
-# Failed logins allowed per user / per address within the window before answering 429.
-USER_FAILURE_LIMIT = 5
-ADDRESS_FAILURE_LIMIT = 50
 
 
 def now_utc() -> datetime:
@@ -50,22 +47,33 @@ class AccountService:
     def __init__(self, settings: Settings, secret_key: str) -> None:
         self.settings = settings
         self.secret_key = secret_key
+        self.throttle = LoginThrottler(
+            settings.login_window_seconds,
+            per_account=settings.login_max_failures,
+            per_address=settings.login_max_failures_per_address,
+        )
 
     # -- login and tokens -------------------------------------------------------------------
     async def login(
         self, username: str, password: str, device_name: str, address: str
     ) -> TokenPair:
-        keys = [f"user:{username.lower()}", f"addr:{address}"]
-        await self._refuse_if_throttled(keys, username)
+        verdict = await self.throttle.count_attempt(username, address)
+        if not verdict.allowed:
+            raise ApiError(
+                429,
+                "too_many_attempts",
+                f"登录失败次数过多，请 {verdict.retry_after} 秒后再试 (too many failed logins)",
+                {"retry_after": verdict.retry_after},
+                headers={"Retry-After": str(verdict.retry_after)},
+            )
         rows = await User.select().where(User.username == username, User.deleted.eq(False))
         row = rows[0] if rows else None
-        ok = security.verify_password(row["password_hash"] if row else None, password)
+        ok = await security.verify_password_async(row["password_hash"] if row else None, password)
         if not ok or row is None or not row["active"]:
-            await self._count_failure(keys)
             raise ApiError(
                 401, "invalid_credentials", "用户名或密码错误 (wrong username or password)"
             )
-        await LoginThrottle.delete().where(LoginThrottle.key == keys[0])
+        await self.throttle.succeeded(username, address)
         device_id = uuid.uuid4()
         async with write_transaction():
             await Device.insert(
@@ -188,6 +196,33 @@ class AccountService:
         if await User.exists().where(User.username == username):
             raise ApiError(409, "username_taken", f"username {username!r} is already taken")
         user_id = uuid.uuid4()
+        password_hash = await security.hash_password_async(password)
+        try:
+            await self._insert_user(
+                user_id, username, display_name, role, org_unit_id, password_hash, actor
+            )
+        except Exception as exc:
+            # Two admins creating one username at once both pass the check above; the unique
+            # index lets one in, and the other is told the name is taken, not a 500.
+            if not _is_unique_violation(exc):
+                raise
+            raise ApiError(
+                409, "username_taken", f"username {username!r} is already taken"
+            ) from exc
+        row = await self._user(user_id)
+        assert row is not None
+        return {**user_summary(row), "active": True}
+
+    async def _insert_user(
+        self,
+        user_id: UUID,
+        username: str,
+        display_name: str,
+        role: str,
+        org_unit_id: UUID | None,
+        password_hash: str,
+        actor: Principal | None,
+    ) -> None:
         async with write_transaction():
             await write_directory(
                 User,
@@ -198,16 +233,13 @@ class AccountService:
                     "display_name": display_name,
                     "role": role,
                     "org_unit_id": org_unit_id,
-                    "password_hash": security.hash_password(password),
+                    "password_hash": password_hash,
                     "active": True,
                 },
                 actor_id=actor.user_id if actor else None,
                 device_id=actor.device_id if actor else None,
                 create=True,
             )
-        row = await self._user(user_id)
-        assert row is not None
-        return {**user_summary(row), "active": True}
 
     async def update_user(
         self, user_id: UUID, changes: dict[str, Any], actor: Principal
@@ -296,40 +328,16 @@ class AccountService:
         rows = await User.select().where(User.id == user_id, User.deleted.eq(False))
         return rows[0] if rows else None
 
-    async def _refuse_if_throttled(self, keys: list[str], username: str) -> None:
-        window = timedelta(seconds=self.settings.login_window_seconds)
-        rows = await LoginThrottle.select().where(LoginThrottle.key.is_in(keys))
-        for row in rows:
-            limit = USER_FAILURE_LIMIT if row["key"].startswith("user:") else ADDRESS_FAILURE_LIMIT
-            ends = _aware(row["window_start"]) + window
-            if row["failures"] >= limit and ends > now_utc():
-                retry_after = max(1, int((ends - now_utc()).total_seconds()) + 1)
-                raise ApiError(
-                    429,
-                    "too_many_attempts",
-                    f"登录失败次数过多，请 {retry_after} 秒后再试 (too many failed logins)",
-                    {"retry_after": retry_after},
-                    headers={"Retry-After": str(retry_after)},
-                )
 
-    async def _count_failure(self, keys: list[str]) -> None:
-        window = timedelta(seconds=self.settings.login_window_seconds)
-        now = now_utc()
-        async with write_transaction():
-            for key in keys:
-                rows = await LoginThrottle.select().where(LoginThrottle.key == key)
-                if not rows:
-                    await LoginThrottle.insert(
-                        LoginThrottle(key=key, window_start=now, failures=1)
-                    ).on_conflict(action="DO NOTHING")
-                elif _aware(rows[0]["window_start"]) + window < now:
-                    await LoginThrottle.update(
-                        {LoginThrottle.window_start: now, LoginThrottle.failures: 1}
-                    ).where(LoginThrottle.key == key)
-                else:
-                    await LoginThrottle.update(
-                        {LoginThrottle.failures: LoginThrottle.failures + 1}
-                    ).where(LoginThrottle.key == key)
+def _is_unique_violation(exc: BaseException) -> bool:
+    """A unique-index violation on either engine (sqlite3 and asyncpg name it differently)."""
+    import sqlite3
+
+    import asyncpg
+
+    return isinstance(exc, asyncpg.UniqueViolationError) or (
+        isinstance(exc, sqlite3.IntegrityError) and "UNIQUE" in str(exc)
+    )
 
 
 def _as_uuid(value: Any) -> UUID | None:

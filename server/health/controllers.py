@@ -5,11 +5,20 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import msgspec
 from litestar import Response, get
 from litestar.datastructures import State
+from litestar.openapi.datastructures import ResponseSpec
 
 from server.replication.tables import FeedCounter
 from server.settings import get_settings
+
+
+class Readiness(msgspec.Struct):
+    #: "ok" or "unavailable"
+    status: str
+    #: per dependency: "ok", "ok (embedded)" or "error: <kind>"
+    checks: dict[str, str]
 
 
 @get("/health/live", tags=["health"], sync_to_thread=False)
@@ -17,7 +26,17 @@ def live() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@get("/health/ready", tags=["health"])
+@get(
+    "/health/ready",
+    tags=["health"],
+    responses={
+        503: ResponseSpec(
+            Readiness,
+            description="not ready: a check failed (the body says which)",
+            generate_examples=False,
+        )
+    },
+)
 async def ready(state: State) -> Response[dict[str, Any]]:
     checks: dict[str, str] = {}
     try:

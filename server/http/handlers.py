@@ -10,6 +10,7 @@ from litestar.exceptions import HTTPException, SerializationException, Validatio
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from server.http.errors import ApiError, envelope
+from server.http.jsondepth import MAX_JSON_DEPTH, json_depth, looks_like_json
 
 log = logging.getLogger("doorstep.errors")
 
@@ -80,7 +81,27 @@ def internal_error_handler(
 class JsonBodyRequest(Request[Any, Any, Any]):
     """A request whose undecodable JSON body is the client's fault (400), not a 500: msgspec
     raises UnicodeDecodeError for invalid UTF-8 inside a string and RecursionError for absurd
-    nesting, which Litestar does not turn into a client error; NUL characters are refused."""
+    nesting, which Litestar does not turn into a client error; NUL characters are refused.
+
+    Every way to a body goes through `body()` (Litestar's typed bodies, `json()` and the
+    handlers that decode raw bytes themselves), so the nesting limit is enforced there."""
+
+    _depth_checked = False
+
+    async def body(self) -> bytes:
+        raw = await super().body()
+        if not self._depth_checked:
+            self._depth_checked = True
+            content_type = self.headers.get("content-type", "")
+            if looks_like_json(raw, content_type) and json_depth(raw) > MAX_JSON_DEPTH:
+                raise ApiError(
+                    400,
+                    "invalid_request",
+                    f"JSON 嵌套层数超过 {MAX_JSON_DEPTH} 层 "
+                    f"(the body nests deeper than {MAX_JSON_DEPTH} levels)",
+                    {"max_depth": MAX_JSON_DEPTH},
+                )
+        return raw
 
     async def json(self) -> Any:
         try:
@@ -94,12 +115,18 @@ class JsonBodyRequest(Request[Any, Any, Any]):
 
 
 def _has_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(item) for item in value)
+    """Whether a NUL hides anywhere in a decoded value (iterative: no depth is too deep)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
     return False
 
 

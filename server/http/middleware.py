@@ -1,5 +1,10 @@
 """Pure ASGI middleware for every response: a request id, security headers and one structured
-JSON log line per request."""
+JSON log line per request.
+
+It wraps the whole application (`create_app` puts it around Litestar's ASGI handler), outside
+Litestar's exception handling: a 401 from the authentication middleware and a 404 for a route
+that does not exist are answered there, so middleware registered with Litestar never sees them
+(they had no headers and were logged with status 0)."""
 
 from __future__ import annotations
 
@@ -26,6 +31,9 @@ SECURITY_HEADERS: list[tuple[bytes, bytes]] = [
     ),
     (b"permissions-policy", b"geolocation=(self), camera=(self), microphone=()"),
 ]
+#: sent when the server is reached over TLS (its public URL is https): browsers then refuse
+#: plain http to it for a year
+HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
 # The OpenAPI viewers load their scripts from a CDN and use inline code.
 SCHEMA_CSP = b"default-src 'self' https: 'unsafe-inline' data:; frame-ancestors 'none'"
 
@@ -56,8 +64,9 @@ def configure_logging(level: int = logging.INFO) -> None:
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, hsts: bool = False) -> None:
         self.app = app
+        self.security_headers = [*SECURITY_HEADERS, HSTS] if hsts else SECURITY_HEADERS
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":  # type: ignore[comparison-overlap]
@@ -76,7 +85,7 @@ class RequestContextMiddleware:
                 headers = list(message.get("headers", []))
                 present = {name.lower() for name, _ in headers}
                 headers.append((b"x-request-id", request_id.encode()))
-                for name, value in SECURITY_HEADERS:
+                for name, value in self.security_headers:
                     if name not in present:
                         if name == b"content-security-policy" and path.startswith("/schema"):
                             value = SCHEMA_CSP

@@ -12,6 +12,7 @@ from litestar.params import JSONBody
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from server.accounts.principal import Principal
+from server.http.openapi import BEARER, PUBLIC, errors
 from server.notify.schemas import SubscriptionIn, SubscriptionOut, VapidPublicKeyOut
 from server.notify.services import SubscriptionService
 from server.notify.vapid import application_server_key
@@ -28,12 +29,17 @@ class PushController(Controller):
         "subscriptions": Provide(provide_subscription_service, sync_to_thread=False),
     }
 
-    @get("/vapid-public-key", sync_to_thread=False)
+    @get("/vapid-public-key", sync_to_thread=False, security=PUBLIC)
     def vapid_public_key(self) -> VapidPublicKeyOut:
         """The `applicationServerKey` browsers subscribe with."""
         return VapidPublicKeyOut(public_key=application_server_key())
 
-    @post("/subscriptions", status_code=HTTP_201_CREATED)
+    @post(
+        "/subscriptions",
+        status_code=HTTP_201_CREATED,
+        security=BEARER,
+        responses=errors(400, 401, 413, 422),
+    )
     async def subscribe(
         self,
         request: Request[Principal, Any, Any],
@@ -54,7 +60,9 @@ class PushController(Controller):
             ),
         )
 
-    @delete("/subscriptions", status_code=HTTP_204_NO_CONTENT)
+    @delete(
+        "/subscriptions", status_code=HTTP_204_NO_CONTENT, security=BEARER, responses=errors(401)
+    )
     async def unsubscribe(
         self,
         request: Request[Principal, Any, Any],

@@ -21,7 +21,8 @@ from uuid import UUID, uuid4
 
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
-from server.notify import webpush
+import server.notify.runner as runner
+import server.notify.webpush as webpush
 from server.notify.policy import DeliveryPolicy, policy
 from server.notify.tables import DeliveryAttempt, DeliveryStatus, PushDelivery, PushSubscription
 from server.notify.webpush import Outcome, PushMessage, Sender, SendResult
@@ -267,8 +268,6 @@ async def deliver_batch_async(
 
 def deliver_batch(delivery_ids: Sequence[int]) -> BatchReport:
     """Synchronous entry (Celery tasks): runs on this process's long-lived delivery loop."""
-    from server.notify import runner
-
     ids = list(delivery_ids)
     return runner.run(lambda: deliver_batch_async(ids, runner.sender()))
 

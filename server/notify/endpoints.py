@@ -1,37 +1,61 @@
 """Which push endpoints the server will POST to (DESIGN.md: no SSRF through push subscriptions).
 
 An endpoint must be `https` and every address its host resolves to must be globally routable:
-no private, loopback, link-local, shared, reserved, multicast or unspecified address, including
-IPv4 addresses wrapped in IPv6. `DOORSTEP_PUSH_ALLOW_PRIVATE_ENDPOINTS=1` (tests and local
-development only) lifts both rules so a push service on 127.0.0.1 over plain http can be used.
-The check runs when a device subscribes and again (cached briefly) before sending, so a name that
-later re-points at an internal address is refused at send time too.
+no private, loopback, link-local, shared, reserved, site-local, multicast or unspecified address,
+and no IPv6 form that carries an IPv4 address somewhere else (IPv4-mapped, IPv4-compatible,
+NAT64, 6to4, Teredo) unless that address is itself public: NAT64 and IPv4-compatible are refused
+outright. `DOORSTEP_PUSH_ALLOW_PRIVATE_ENDPOINTS=1` (tests and local development only) lifts the
+rules so a push service on 127.0.0.1 over plain http can be used.
+
+The check runs when a device subscribes, and again on every connection the sender opens: the
+sender's resolver (`VettedResolver`) answers only vetted addresses and the connection goes to
+exactly those, so a name re-pointed at an internal address after the check (DNS rebinding) is
+refused when it is used. Redirects are never followed (see `webpush`).
 """
 
 from __future__ import annotations
 
 import ipaddress
 import socket
-import threading
-import time
+from collections.abc import Callable
 from urllib.parse import SplitResult, urlsplit
 
+from aiohttp.abc import AbstractResolver, ResolveResult
+from aiohttp.resolver import DefaultResolver
+
 MAX_ENDPOINT_LENGTH = 2048
-_CACHE_SECONDS = 300.0
+
+#: IPv6 ranges that reach IPv4 hosts through a translator or are obsolete: never a push service
+_REFUSED_V6 = [
+    ipaddress.IPv6Network("64:ff9b::/96"),  # NAT64 well-known prefix (RFC 6052)
+    ipaddress.IPv6Network("64:ff9b:1::/48"),  # NAT64 local-use prefix (RFC 8215)
+    ipaddress.IPv6Network("::/96"),  # IPv4-compatible (deprecated), :: and ::1 included
+    ipaddress.IPv6Network("fec0::/10"),  # site-local (deprecated, still routed internally)
+]
 
 
 class EndpointRefused(ValueError):
     """The endpoint may not be used; the message says why (safe to show to the client)."""
 
 
-def _address_allowed(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
+class AddressRefused(OSError):
+    """Raised by the sender's resolver: the host resolves to an address we must not reach.
+    An OSError so that aiohttp reports it as a connection failure carrying this cause."""
+
+
+def address_allowed(address: str) -> bool:
+    """Whether the server may connect to this IP address: globally routable, not multicast,
+    and not an IPv6 wrapping of an address that is not."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return False
     if isinstance(ip, ipaddress.IPv6Address):
-        mapped = ip.ipv4_mapped or ip.sixtofour
-        if mapped is not None:
-            ip = mapped
-        elif ip.teredo is not None:
-            ip = ip.teredo[1]
+        if ip.is_site_local or any(ip in net for net in _REFUSED_V6):
+            return False
+        embedded = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
+        if embedded is not None and not address_allowed(str(embedded)):
+            return False
     return ip.is_global and not ip.is_multicast
 
 
@@ -64,7 +88,7 @@ def resolve_and_check(host: str, port: int) -> None:
     if not addresses:
         raise EndpointRefused("the endpoint's host does not resolve")
     for address in addresses:
-        if not _address_allowed(address):
+        if not address_allowed(address):
             raise EndpointRefused("the endpoint's host is a private or reserved address")
 
 
@@ -77,28 +101,44 @@ def check_endpoint(endpoint: str, *, allow_private: bool) -> None:
     resolve_and_check(parts.hostname, parts.port or 443)
 
 
-_verdicts: dict[tuple[str, int], tuple[float, str | None]] = {}
-_verdicts_lock = threading.Lock()
-
-
-def check_endpoint_cached(endpoint: str, *, allow_private: bool) -> None:
-    """`check_endpoint` with the DNS verdict per host kept a few minutes (the send path)."""
+def check_literal_host(endpoint: str, *, allow_private: bool) -> None:
+    """The send-time check that needs no DNS: the URL's shape, and its host when that is an IP
+    literal (connections to a literal do not go through the resolver)."""
     parts = parse_endpoint(endpoint, allow_private=allow_private)
     if allow_private:
         return
     assert parts.hostname is not None
-    key = (parts.hostname, parts.port or 443)
-    now = time.monotonic()
-    with _verdicts_lock:
-        cached = _verdicts.get(key)
-    if cached is None or cached[0] < now:
-        try:
-            resolve_and_check(*key)
-            verdict: str | None = None
-        except EndpointRefused as exc:
-            verdict = str(exc)
-        cached = (now + _CACHE_SECONDS, verdict)
-        with _verdicts_lock:
-            _verdicts[key] = cached
-    if cached[1] is not None:
-        raise EndpointRefused(cached[1])
+    try:
+        ipaddress.ip_address(parts.hostname.split("%", 1)[0])
+    except ValueError:
+        return  # a name: VettedResolver checks what it resolves to, on every connection
+    if not address_allowed(parts.hostname):
+        raise EndpointRefused("the endpoint's host is a private or reserved address")
+
+
+class VettedResolver(AbstractResolver):
+    """An aiohttp resolver that answers only public addresses, so the connection goes to the
+    address that was checked and to no other: if any address of a name is not public, the
+    name is refused (a mix of public and internal answers is a rebinding attempt)."""
+
+    def __init__(
+        self,
+        inner: AbstractResolver | None = None,
+        allow_private: Callable[[], bool] = lambda: False,
+    ) -> None:
+        self._inner = inner or DefaultResolver()
+        self._allow_private = allow_private
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        answers = await self._inner.resolve(host, port, family)
+        if self._allow_private():
+            return answers
+        refused = [a["host"] for a in answers if not address_allowed(a["host"])]
+        if refused or not answers:
+            raise AddressRefused(f"{host} resolves to a private or reserved address")
+        return answers
+
+    async def close(self) -> None:
+        await self._inner.close()

@@ -11,6 +11,10 @@ Base64Url = Annotated[
 ]
 
 
+#: 2100-01-01 in epoch milliseconds: a later expiry is nonsense, and 1e17 overflows a datetime
+EXPIRATION_LIMIT_MS = 4_102_444_800_000
+
+
 class SubscriptionKeys(msgspec.Struct):
     p256dh: Base64Url
     auth: Base64Url
@@ -22,7 +26,7 @@ class SubscriptionIn(msgspec.Struct):
     endpoint: Annotated[str, msgspec.Meta(min_length=8, max_length=2048)]
     keys: SubscriptionKeys
     #: milliseconds since the epoch, or null (most browsers)
-    expirationTime: Annotated[float, msgspec.Meta(ge=0)] | None = None
+    expirationTime: Annotated[float, msgspec.Meta(ge=0, le=EXPIRATION_LIMIT_MS)] | None = None
 
 
 class SubscriptionOut(msgspec.Struct):

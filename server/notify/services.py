@@ -31,7 +31,9 @@ from piccolo.engine.postgres import PostgresEngine
 from server.http.errors import ApiError
 from server.notify.delivery import due_ids, transaction, utcnow
 from server.notify.endpoints import EndpointRefused, check_endpoint
+from server.notify.local import wake_local_deliverer
 from server.notify.policy import policy
+from server.notify.queue import queue_deliveries
 from server.notify.schemas import SubscriptionIn
 from server.notify.tables import DeliveryStatus, PushDelivery, PushSubscription
 from server.settings import get_settings
@@ -159,12 +161,8 @@ def kick(delivery_ids: Iterable[int]) -> None:
     if not ids:
         return
     if get_settings().redis_url is None:
-        from server.notify.local import wake_local_deliverer
-
         wake_local_deliverer()
         return
-    from server.notify.tasks import queue_deliveries
-
     try:
         queue_deliveries(ids)
     except Exception:

@@ -4,35 +4,26 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
 from typing import Any
 
 from celery.signals import worker_process_init
 
-from server.notify import runner
+import server.notify.runner as runner
 from server.notify.delivery import deliver_batch
 from server.notify.policy import policy
+from server.notify.queue import DELIVER, SWEEP, queue_deliveries
 from server.notify.services import stale_deliveries
 from server.worker import app
 
 log = logging.getLogger(__name__)
 
-DELIVER = "notify.deliver"
-SWEEP = "notify.sweep"
+__all__ = ["DELIVER", "SWEEP", "deliver", "queue_deliveries", "run_sweep", "sweep"]
 
 
 @worker_process_init.connect  # type: ignore[untyped-decorator]
 def _worker_process_init(**_: Any) -> None:
     # Worker processes run every query on the delivery loop: a pool there is safe.
     runner.use_connection_pool()
-
-
-def queue_deliveries(delivery_ids: Sequence[int], countdown: float | None = None) -> None:
-    """Publish `notify.deliver` tasks of up to `batch_size` ids (raises if the broker is down)."""
-    size = policy().batch_size
-    for start in range(0, len(delivery_ids), size):
-        batch = [int(i) for i in delivery_ids[start : start + size]]
-        app.send_task(DELIVER, args=[batch], countdown=countdown)
 
 
 @app.task(  # type: ignore[untyped-decorator]

@@ -10,19 +10,25 @@ and threads fighting for the GIL delivered a third of the rate on the same machi
 
 from __future__ import annotations
 
-import asyncio
 import enum
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
+from aiohttp.abc import AbstractResolver
 from pywebpush import WebPusher, WebPushException
 
-from server.notify import vapid
-from server.notify.endpoints import EndpointRefused, check_endpoint_cached
+import server.notify.vapid as vapid
+from server.notify.endpoints import (
+    AddressRefused,
+    EndpointRefused,
+    VettedResolver,
+    check_literal_host,
+)
 from server.notify.policy import policy
 from server.settings import get_settings
 
@@ -75,10 +81,30 @@ def parse_retry_after(value: str | None) -> float | None:
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
-class Sender:
-    """Sends push messages from one event loop over one keep-alive session."""
+def _private_endpoints_allowed() -> bool:
+    return get_settings().push_allow_private_endpoints
 
-    def __init__(self) -> None:
+
+class _NoRedirects:
+    """The session as pywebpush sees it: every POST with redirects off.  A push service has no
+    reason to redirect, and following one would carry our POST to wherever the `Location`
+    points, past every check made on the endpoint (a 307 to an internal host)."""
+
+    def __init__(self, session: aiohttp.ClientSession) -> None:
+        self._session = session
+
+    def post(self, url: str, **kwargs: Any) -> Any:
+        return self._session.post(url, allow_redirects=False, **kwargs)
+
+
+class Sender:
+    """Sends push messages from one event loop over one keep-alive session.
+
+    The session resolves names through `VettedResolver`: each new connection goes to an address
+    checked at that moment (unless private endpoints are allowed: tests, development).
+    `resolver` replaces the system's DNS under that check (tests)."""
+
+    def __init__(self, resolver: AbstractResolver | None = None) -> None:
         knobs = policy()
         self.timeout = aiohttp.ClientTimeout(
             total=knobs.connect_timeout + knobs.read_timeout,
@@ -87,7 +113,9 @@ class Sender:
         )
         self.session = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(
-                limit=knobs.send_concurrency, limit_per_host=knobs.send_concurrency
+                limit=knobs.send_concurrency,
+                limit_per_host=knobs.send_concurrency,
+                resolver=VettedResolver(resolver, allow_private=_private_endpoints_allowed),
             ),
             timeout=self.timeout,
         )
@@ -105,15 +133,8 @@ class Sender:
             elapsed = int((time.perf_counter() - started) * 1000)
             return SendResult(code, error, elapsed, retry_after)
 
-        allow_private = get_settings().push_allow_private_endpoints
         try:
-            if allow_private:
-                check_endpoint_cached(message.endpoint, allow_private=True)
-            else:
-                # Resolves the host (cached per host): blocking, so off the event loop.
-                await asyncio.to_thread(
-                    check_endpoint_cached, message.endpoint, allow_private=False
-                )
+            check_literal_host(message.endpoint, allow_private=_private_endpoints_allowed())
         except EndpointRefused as exc:
             return result(None, f"refused: {exc}"[:200])
         headers: dict[str, str] = {
@@ -127,7 +148,7 @@ class Sender:
             "keys": {"p256dh": message.p256dh, "auth": message.auth},
         }
         try:
-            pusher = WebPusher(subscription, aiohttp_session=self.session)
+            pusher = WebPusher(subscription, aiohttp_session=_NoRedirects(self.session))
             response = await pusher.send_async(
                 message.data,
                 headers,
@@ -135,6 +156,10 @@ class Sender:
                 content_encoding="aes128gcm",
                 timeout=self.timeout,
             )
+        except aiohttp.ClientConnectorError as exc:
+            if isinstance(exc.os_error, AddressRefused):
+                return result(None, f"refused: {exc.os_error}"[:200])
+            return result(None, f"network: {type(exc).__name__}")
         except (aiohttp.ClientError, TimeoutError) as exc:
             return result(None, f"network: {type(exc).__name__}")
         except (WebPushException, ValueError, TypeError) as exc:

@@ -56,6 +56,8 @@ class Answer:
     status: int = 201
     retry_after: str | None = None
     delay: float = 0.0
+    #: a redirect target (answer with a 3xx status): a hostile push service
+    location: str | None = None
 
 
 @dataclass
@@ -240,7 +242,9 @@ class PushService:
                 Received(token, payload, int(ttl), urgency, topic, answer.status, time.time())
             )
         headers = {"Retry-After": answer.retry_after} if answer.retry_after else {}
-        if answer.status == 201:
+        if answer.location:
+            headers["Location"] = answer.location
+        elif answer.status == 201:
             headers["Location"] = f"{self.origin}/message/{secrets.token_hex(8)}"
         return web.Response(status=answer.status, headers=headers)
 

@@ -148,6 +148,11 @@ async def test_unsubscribe_removes_only_the_calling_device(
         (lambda b: b["keys"].pop("auth"), 400, "invalid_request"),
         (lambda b: b["keys"].update(p256dh="not base64!"), 400, "invalid_request"),
         (lambda b: b.update(expirationTime="tomorrow"), 400, "invalid_request"),
+        # absurd expiry times (issue 9, item 7): 1e17 ms overflowed a datetime into a 500
+        (lambda b: b.update(expirationTime=1e17), 400, "invalid_request"),
+        (lambda b: b.update(expirationTime=1e300), 400, "invalid_request"),
+        (lambda b: b.update(expirationTime=253402300800000), 400, "invalid_request"),
+        (lambda b: b.update(expirationTime=-1), 400, "invalid_request"),
         (
             lambda b: b["keys"].update(
                 p256dh=base64.urlsafe_b64encode(b"\x04" + b"\x01" * 64).decode()

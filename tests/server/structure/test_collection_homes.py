@@ -53,7 +53,7 @@ def names_in(path: Path, collections: set[str], root: Path = ROOT) -> list[str]:
             continue
         for name in collections:
             if text == name or f'"{name}"' in text or f"'{name}'" in text:
-                found.append(f"{path.relative_to(root)}:{node.lineno}: {name!r}")
+                found.append(f"{path.relative_to(root)}:{getattr(node, 'lineno', 0)}: {name!r}")
     return found
 
 

@@ -26,8 +26,6 @@ DOMAINS = (
 )
 #: the layers every domain builds on; they find domains through the spec registry only
 GENERIC = ("sync", "server.specs", "server.permissions", "server.replication", "server.db")
-# notify/ cycle: broken on branch harden
-KNOWN_CYCLES = [frozenset({"server.notify.services", "server.notify.tasks"})]
 
 
 @pytest.fixture(scope="module")
@@ -90,13 +88,7 @@ def describe(graph: grimp.ImportGraph, group: list[str]) -> str:
 def test_the_import_graph_has_no_cycle(graph: grimp.ImportGraph) -> None:
     edges = {m: set(graph.find_modules_directly_imported_by(m)) for m in graph.modules}
     cycles = strongly_connected(graph.modules, edges)
-    known = [c for c in cycles if frozenset(c) in KNOWN_CYCLES]
-    for group in known:
-        print(f"known cycle (notify/ cycle: broken on branch harden):\n{describe(graph, group)}")
-    unexpected = [c for c in cycles if frozenset(c) not in KNOWN_CYCLES]
-    assert not unexpected, "import cycles:\n" + "\n\n".join(
-        describe(graph, group) for group in unexpected
-    )
+    assert not cycles, "import cycles:\n" + "\n\n".join(describe(graph, group) for group in cycles)
 
 
 def test_the_cycle_finder_finds_cycles() -> None:
