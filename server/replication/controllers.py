@@ -17,6 +17,7 @@ from server import specs
 from server.accounts.principal import Principal
 from server.http.errors import ApiError
 from server.replication import attachments, audit
+from server.replication.cursor import cursor_key
 from server.replication.schemas import MAX_MUTATIONS, PullOut, PushIn, PushOut
 from server.replication.services import pull_page, push_batch
 from sync.schema import MIN_SCHEMA_VERSION, SCHEMA_VERSION, schema_document
@@ -106,7 +107,8 @@ class SyncController(Controller):
         limit: Annotated[int, Parameter(ge=1, le=1000)] = 500,
     ) -> PullOut:
         """Changes after the cursor that this user may see, each record once at its latest."""
-        return await pull_page(request.user, cursor, limit)
+        key = cursor_key(request.app.state["accounts"].secret_key)
+        return await pull_page(request.user, cursor, limit, key)
 
 
 class AttachmentController(Controller):

@@ -9,20 +9,16 @@ and sends each record the reader may see, without the fields they may not read.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import time
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID
 
 from server import specs
 from server.accounts.principal import Principal
 from server.db import write_transaction
-from server.http.errors import ApiError
 from server.org.tree import OrgTree, load_tree
 from server.replication.backends.current import backend
+from server.replication.cursor import Cursor, decode_cursor, encode_cursor
 from server.replication.feed import current_number
 from server.replication.gate import ScopeGate
 from server.replication.reactions import react
@@ -112,35 +108,9 @@ def _valid_keys(keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
 # pull
 
 
-@dataclass(frozen=True)
-class Cursor:
-    seq: int
-    epoch: int
-    role: str
-    org: str | None
-
-    def encode(self) -> str:
-        raw = json.dumps([self.seq, self.epoch, self.role, self.org], separators=(",", ":"))
-        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-    @classmethod
-    def decode(cls, text: str) -> Cursor:
-        try:
-            padded = text + "=" * (-len(text) % 4)
-            seq, epoch, role, org = json.loads(base64.urlsafe_b64decode(padded.encode()))
-            if not isinstance(seq, int) or not isinstance(epoch, int) or seq < 0:
-                raise ValueError("cursor fields")
-            return cls(seq, epoch, str(role), org if org is None else str(org))
-        except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
-            raise ApiError(
-                400,
-                "invalid_request",
-                "the cursor is not one this server issued",
-                {"field": "cursor"},
-            ) from exc
-
-
-async def pull_page(principal: Principal, cursor_text: str | None, limit: int) -> PullOut:
+async def pull_page(
+    principal: Principal, cursor_text: str | None, limit: int, key: bytes
+) -> PullOut:
     tree = await load_tree()
     epoch = principal.scope_epoch  # read with the caller's device and user, one round trip
     org = str(principal.org_unit_id) if principal.org_unit_id else None
@@ -148,7 +118,7 @@ async def pull_page(principal: Principal, cursor_text: str | None, limit: int) -
     evict: list[dict[str, str]] = []
     start = 0
     if cursor_text:
-        cursor = Cursor.decode(cursor_text)
+        cursor = decode_cursor(key, cursor_text, str(principal.user_id))
         if cursor.seq > await current_number():
             reset = True  # a cursor from another database, or one restored from a backup
         elif (cursor.epoch, cursor.role, cursor.org) != (epoch, principal.role, org):
@@ -161,7 +131,9 @@ async def pull_page(principal: Principal, cursor_text: str | None, limit: int) -
     changes, last_scanned, has_more = await backend().scan(principal, tree, start, limit)
     return PullOut(
         server_time=server_time(),
-        cursor=Cursor(last_scanned, epoch, principal.role, org).encode(),
+        cursor=encode_cursor(
+            key, Cursor(last_scanned, epoch, principal.role, org, str(principal.user_id))
+        ),
         has_more=has_more,
         reset=reset,
         changes=changes,
@@ -200,4 +172,4 @@ async def _evictions(principal: Principal, tree: OrgTree, cursor: Cursor) -> lis
     return evict
 
 
-__all__ = ["Cursor", "pull_page", "push_batch"]
+__all__ = ["pull_page", "push_batch"]
