@@ -27,6 +27,7 @@ from server.replication.schemas import PullOut, PushOut, ResultOut
 from server.replication.store import WorkingSet, mutation_keys
 from server.replication.tables import FeedEntry
 from server.replication.visible import load_feed_records, visible_change
+from sync.context import conflict_id
 from sync.engine import PushOutcome, push
 from sync.hlc import ServerClock
 from sync.model import Actor, Mutation
@@ -74,6 +75,11 @@ async def _preload(ws: WorkingSet, mutations: list[Mutation]) -> None:
         spec = specs.find(m.collection)
         if spec is not None:
             keys.update(spec.mutation_refs(m))
+    # the conflicts each mutation could open (their ids derive from the mutation id): a reused
+    # mutation id must find the conflict it already opened, not collide with it on insert
+    for m in pending:
+        for name in (None, *m.fields):
+            keys.add(("conflicts", conflict_id(m.id, name)))
     loaded = await ws.load_records(_valid_keys(keys))
     extra: set[tuple[str, str]] = set()
     for record in loaded:
