@@ -9,6 +9,7 @@ and sends each record the reader may see, without the fields they may not read.
 
 from __future__ import annotations
 
+import logging
 import time
 from datetime import UTC, datetime
 from uuid import UUID
@@ -16,6 +17,7 @@ from uuid import UUID
 from server import specs
 from server.accounts.principal import Principal
 from server.db import write_transaction
+from server.http.errors import ApiError
 from server.org.tree import OrgTree, load_tree
 from server.replication.backends.current import backend
 from server.replication.cursor import Cursor, decode_cursor, encode_cursor
@@ -28,9 +30,11 @@ from server.replication.store import WorkingSet, mutation_keys
 from server.replication.tables import FeedEntry
 from server.replication.visible import load_feed_records, visible_change
 from sync.context import conflict_id
-from sync.engine import PushOutcome, push
+from sync.engine import PushOutcome, answer_rejected, push, unprocessable_error
 from sync.hlc import ServerClock
-from sync.model import Actor, Mutation
+from sync.model import Actor, Mutation, Result
+
+log = logging.getLogger("doorstep.sync")
 
 _clock = ServerClock()
 
@@ -44,8 +48,60 @@ def server_time() -> str:
 
 
 async def push_batch(principal: Principal, mutations: list[Mutation]) -> PushOut:
+    """One transaction for the batch; if it cannot be stored, find the mutation that cannot.
+
+    A failure at flush (a constraint, a value the database refuses, a bug in a reaction) rolls
+    the whole batch back, and the device would resend the same batch forever.  So the batch is
+    retried one mutation per transaction; a mutation that fails alone twice (twice: a lock
+    timeout is not a poison pill) is answered `rejected` (`validation`, reason `unprocessable`)
+    in a transaction that stores only that answer, and the rest go through.  Only when even
+    that fails (the database is down) does the device get an error: a 503 to retry later.
+    """
     actor = Actor(user_id=str(principal.user_id), device_id=str(principal.device_id))
     tree = await load_tree()
+    try:
+        results = await _push_in_one_transaction(principal, actor, tree, mutations)
+    except ApiError:
+        raise
+    except Exception:
+        log.exception("push of %d mutations failed; isolating the one that fails", len(mutations))
+        results = []
+        for m in sorted(mutations, key=lambda mu: mu.seq):
+            answer = await _push_alone(principal, actor, tree, m)
+            results.append(answer)
+            if answer.error is not None and answer.error.code == "seq_gap":
+                break
+    return PushOut(server_time(), [ResultOut.of(r) for r in results])
+
+
+async def _push_alone(principal: Principal, actor: Actor, tree: OrgTree, m: Mutation) -> Result:
+    for _attempt in range(2):
+        try:
+            [result] = await _push_in_one_transaction(principal, actor, tree, [m])
+            return result
+        except ApiError:
+            raise
+        except Exception:
+            log.exception("mutation %s (seq %s) could not be stored", m.id, m.seq)
+    try:
+        async with write_transaction():
+            ws = WorkingSet(actor.device_id, actor.user_id)
+            await ws.load_device([m.seq])
+            result = answer_rejected(ws, actor, m, unprocessable_error())
+            await ws.flush()
+        return result
+    except Exception as exc:
+        raise ApiError(
+            503,
+            "unavailable",
+            "the server cannot store changes right now; try again later",
+            headers={"Retry-After": "30"},
+        ) from exc
+
+
+async def _push_in_one_transaction(
+    principal: Principal, actor: Actor, tree: OrgTree, mutations: list[Mutation]
+) -> list[Result]:
     async with write_transaction():
         ws = WorkingSet(actor.device_id, actor.user_id)
         await _preload(ws, mutations)
@@ -62,7 +118,7 @@ async def push_batch(principal: Principal, mutations: list[Mutation]) -> PushOut
         await ws.flush()
     for callback in after_commit:
         callback()
-    return PushOut(server_time(), [ResultOut.of(r) for r in outcome.results])
+    return outcome.results
 
 
 async def _preload(ws: WorkingSet, mutations: list[Mutation]) -> None:
