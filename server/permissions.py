@@ -23,6 +23,7 @@ from uuid import UUID
 
 from server import specs
 from server.accounts.principal import Principal
+from server.conflicts.visibility import visible_conflict
 from server.org.tree import OrgTree
 from sync.model import MutationError
 
@@ -120,7 +121,13 @@ def private_fields(collection: str) -> frozenset[str]:
 
 
 def visible_fields(p: Principal, collection: str, record: Record) -> Record:
-    """The record without the fields this user may not read (absent, never null)."""
+    """The record without the fields this user may not read (absent, never null).
+
+    The one place that decides: pulls (both scans), the audit trail and conflicts ask it.  A
+    conflict is checked against the private fields of the record it copies values from.
+    """
+    if collection == "conflicts":
+        return visible_conflict(str(p.user_id), record)
     spec = specs.find(collection)
     if spec is None or not spec.private_fields or spec.private_to is None:
         return record
