@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from server import specs
+from server.accounts.principal import Principal
 
 #: the fields of a conflict that hold copies of the target's values
 VALUE_KEYS = ("base", "theirs", "yours", "resolution")
@@ -28,8 +29,9 @@ def _owner_of_whole_records(conflict: Mapping[str, Any], private_to: str) -> str
     return None
 
 
-def visible_conflict(reader_id: str, conflict: Mapping[str, Any]) -> Mapping[str, Any]:
+def visible_conflict(reader: Principal, conflict: Mapping[str, Any]) -> Mapping[str, Any]:
     """The conflict without the private values this reader may not read (absent, never null)."""
+    reader_id = str(reader.user_id)
     spec = specs.find(str(conflict.get("target_collection")))
     if spec is None or not spec.private_fields or spec.private_to is None:
         return conflict

@@ -29,7 +29,6 @@ from server.replication.schemas import PullOut, PushOut, ResultOut
 from server.replication.store import WorkingSet, mutation_keys
 from server.replication.tables import FeedEntry
 from server.replication.visible import load_feed_records, visible_change
-from sync.context import conflict_id
 from sync.engine import PushOutcome, answer_rejected, push, unprocessable_error
 from sync.hlc import ServerClock
 from sync.model import Actor, Mutation, Result
@@ -131,11 +130,6 @@ async def _preload(ws: WorkingSet, mutations: list[Mutation]) -> None:
         spec = specs.find(m.collection)
         if spec is not None:
             keys.update(spec.mutation_refs(m))
-    # the conflicts each mutation could open (their ids derive from the mutation id): a reused
-    # mutation id must find the conflict it already opened, not collide with it on insert
-    for m in pending:
-        for name in (None, *m.fields):
-            keys.add(("conflicts", conflict_id(m.id, name)))
     loaded = await ws.load_records(_valid_keys(keys))
     extra: set[tuple[str, str]] = set()
     for record in loaded:
