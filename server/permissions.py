@@ -120,8 +120,15 @@ def private_fields(collection: str) -> frozenset[str]:
 
 
 def visible_fields(p: Principal, collection: str, record: Record) -> Record:
-    """The record without the fields this user may not read (absent, never null)."""
+    """The record without the fields this user may not read (absent, never null).
+
+    The one place that decides: pulls (both scans), the audit trail and conflicts ask it.  A
+    conflict is checked against the private fields of the record it copies values from (its
+    spec's `visible` hook, server/conflicts/visibility.py).
+    """
     spec = specs.find(collection)
+    if spec is not None and spec.visible is not None:
+        return spec.visible(p, record)
     if spec is None or not spec.private_fields or spec.private_to is None:
         return record
     if _id(record.get(spec.private_to)) != str(p.user_id):

@@ -85,6 +85,8 @@ DeriveRule = Callable[["WorkingSet", Record], "dict[str, Any] | None"]
 InitialStates = Callable[[Principal, Mapping[str, Any]], "dict[str, str]"]
 Reaction = Callable[["Reactor", Applied], Awaitable[list[Applied]]]
 Preload = Callable[["WorkingSet", list[Mutation]], Awaitable[None]]
+#: the record as this user may see it, for collections whose privacy is not a field list
+VisibleRule = Callable[[Principal, PermissionRecord], PermissionRecord]
 
 
 def _no_scope(record: PermissionRecord) -> tuple[str | None, str | None]:
@@ -125,6 +127,9 @@ class CollectionSpec:
     #: fields only one user may read or write, and the field naming that user
     private_fields: frozenset[str] = frozenset()
     private_to: str | None = None
+    #: what a reader may see of a record when that is not a fixed field list (a conflict
+    #: copies another record's private values); `permissions.visible_fields` asks it
+    visible: VisibleRule | None = None
     #: domain checks before the permission slice, with the working set at hand (references,
     #: field relations such as deadlines in order, initial states); any error code
     admit: AdmitRule | None = None

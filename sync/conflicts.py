@@ -52,7 +52,20 @@ def open_conflict(
     yours: Any,
     theirs_by: str | None,
 ) -> tuple[Record, Applied]:
-    """A new conflict record (version 1) and its write."""
+    """A new conflict record (version 1) and its write.
+
+    The conflict's id derives from the mutation id, so a mutation id reused under a new seq (a
+    buggy or hostile client) would name a conflict that already exists: that mutation is
+    rejected rather than overwriting the first conflict (or failing on its unique id).
+    """
+    record_id = conflict_id(ctx.mutation.id, field_name)
+    if ctx.store.get("conflicts", record_id) is not None:
+        raise reject(
+            "validation",
+            "this mutation id was already used for another change; send a new id",
+            field="id",
+            reason="mutation_id_reused",
+        )
     fields: dict[str, Any] = {
         "target_collection": target.collection,
         "target_id": target.id,
@@ -69,7 +82,7 @@ def open_conflict(
     }
     record = Record(
         "conflicts",
-        conflict_id(ctx.mutation.id, field_name),
+        record_id,
         version=1,
         fields=fields,
         field_versions={name: 1 for name in fields},

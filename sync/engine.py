@@ -7,6 +7,7 @@ of its writes reach the store, so a rejection never leaves half a write behind.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,7 +31,34 @@ from .store import Store
 from .times import rfc3339_from_ms
 from .validate import collection_for, validate_fields
 
-__all__ = ["Gate", "PushOutcome", "push", "server_write"]
+__all__ = ["Gate", "PushOutcome", "answer_rejected", "push", "server_write", "unprocessable_error"]
+
+log = logging.getLogger("doorstep.sync")
+
+
+def unprocessable_error() -> MutationError:
+    """The answer to a mutation the server failed on (planning raised, or storing it did)."""
+    return MutationError(
+        "validation",
+        "the server could not process this change; it was not applied",
+        {"reason": "unprocessable"},
+    )
+
+
+def answer_rejected(store: Store, actor: Actor, m: Mutation, error: MutationError) -> Result:
+    """Answer `m` as rejected without planning it (the server's last resort for a mutation whose
+    writes cannot be stored): the seq counts as answered and the device goes on."""
+    last = store.last_seq(actor.device_id)
+    if m.seq <= last:
+        return store.get_answer(actor.device_id, m.seq) or _expired_answer(m)
+    if m.seq > last + 1:
+        gap = MutationError(
+            "seq_gap", f"expected seq {last + 1}, got {m.seq}", {"expected_seq": last + 1}
+        )
+        return Result(m.id, m.seq, "rejected", error=gap)
+    result = Result(m.id, m.seq, "rejected", error=error)
+    store.save_answer(actor.device_id, result)
+    return result
 
 
 @dataclass(slots=True)
@@ -78,6 +106,11 @@ def _process(
         plan = plan_mutation(ctx)
     except Rejected as exc:
         return Result(m.id, m.seq, "rejected", None, (), adjusted, exc.error), None
+    except Exception:
+        # Never let one mutation fail the batch: the device's outbox would resend it forever
+        # (a poison pill).  It is answered like any invalid change, and the bug is logged.
+        log.exception("mutation %s (seq %s, %s) could not be planned", m.id, m.seq, m.collection)
+        return Result(m.id, m.seq, "rejected", None, (), adjusted, unprocessable_error()), None
     result = Result(
         m.id, m.seq, plan.status, plan.record_version, tuple(plan.conflict_ids), adjusted, None
     )

@@ -11,6 +11,7 @@ from typing import Any
 
 from server.accounts.principal import Principal
 from server.conflicts.tables import Conflict
+from server.conflicts.visibility import visible_conflict
 from server.inbox.notices import Notice, notify
 from server.org.tree import OrgTree
 from server.permissions import ADMIN_ROLES, id_of, in_scope
@@ -18,7 +19,8 @@ from server.replication.reactions import Reactor
 from server.replication.store import WorkingSet
 from server.specs import CollectionSpec, Key, PermissionRecord, Write
 from sync.conflicts import CONFLICTS
-from sync.model import Applied, Record
+from sync.context import conflict_id
+from sync.model import Applied, Mutation, Record
 
 
 def conflict_scope(record: PermissionRecord) -> tuple[str | None, str | None]:
@@ -48,6 +50,15 @@ def derive_conflict(ws: WorkingSet, record: Record) -> dict[str, Any] | None:
 
 def conflict_record_refs(record: Record) -> list[Key]:
     return [_target(record)]
+
+
+async def preload_opened_conflicts(ws: WorkingSet, pending: list[Mutation]) -> None:
+    """The conflicts these mutations could open (their ids derive from the mutation id): a
+    reused mutation id must find the conflict it opened before, not collide with it on insert
+    (sync/conflicts.py rejects it)."""
+    await ws.load_records(
+        ("conflicts", conflict_id(m.id, name)) for m in pending for name in (None, *m.fields)
+    )
 
 
 def _target(record: Record) -> Key:
@@ -84,4 +95,6 @@ CONFLICTS_SPEC = CollectionSpec(
     derive=derive_conflict,
     record_refs=conflict_record_refs,
     reactions=(notify_clash,),
+    preload=preload_opened_conflicts,
+    visible=visible_conflict,
 )

@@ -35,10 +35,12 @@ _DESCRIPTIONS = {
     403: "forbidden: the caller's role or scope does not allow this",
     404: "not_found (also for what is outside the caller's scope)",
     409: "conflict, e.g. username_taken",
-    413: "payload_too_large: the body is over the size limit",
+    413: "payload_too_large: the body is over the size limit (a push: too_many_mutations)",
+    415: "unsupported_media_type: not a JPEG, PNG or WebP image",
     422: "a well-formed request the server cannot accept (validation, invalid_endpoint, ...)",
-    429: "too_many_attempts / too_many_requests, with a Retry-After header",
-    503: "not ready: the database or the queue does not answer",
+    426: "upgrade_required: the app's schema_version is too old to sync",
+    429: "too_many_attempts / too_many_requests / push_in_progress, with a Retry-After header",
+    503: "not ready / unavailable: the database or the queue does not answer; retry later",
 }
 
 BEARER_SCHEME = "bearer"

@@ -39,7 +39,6 @@ async def record_history(
     if not rows or not permissions.can_read(principal, tree, collection, as_dict):
         # outside one's scope looks the same as absent
         raise ApiError(404, "not_found", "no such record")
-    private = permissions.private_fields(collection)
     entries = (
         await AuditEntry.select()
         .where(AuditEntry.collection == collection, AuditEntry.record_id == record_id)
@@ -48,17 +47,38 @@ async def record_history(
         .limit(limit)
         .output(load_json=True)
     )
-    return [
-        {
-            "at": iso(e["at"]),
-            "version": e["version"],
-            "field": e["field"],
-            "old": e["old"],
-            "new": e["new"],
-            "user_id": str(e["user_id"]) if e["user_id"] else None,
-            "device_id": str(e["device_id"]) if e["device_id"] else None,
-            "mutation_id": str(e["mutation_id"]) if e["mutation_id"] else None,
-        }
-        for e in entries
-        if e["field"].split("#", 1)[0] not in private
-    ]
+    return [shown for e in entries if (shown := _visible_entry(principal, collection, as_dict, e))]
+
+
+_ABSENT = object()
+
+
+def _visible_value(
+    principal: Principal, collection: str, record: dict[str, Any], name: str, value: Any
+) -> Any:
+    """`value` as the reader may see it in field `name` of this record (`_ABSENT`: not at all),
+    decided by `permissions.visible_fields` like every other copy of a field."""
+    shown = permissions.visible_fields(principal, collection, {**record, name: value})
+    return shown.get(name, _ABSENT)
+
+
+def _visible_entry(
+    principal: Principal, collection: str, record: dict[str, Any], e: dict[str, Any]
+) -> dict[str, Any] | None:
+    name = e["field"].split("#", 1)[0]
+    if name in permissions.private_fields(collection):
+        return None  # not even "changed"
+    old = _visible_value(principal, collection, record, name, e["old"])
+    new = _visible_value(principal, collection, record, name, e["new"])
+    if old is _ABSENT or new is _ABSENT:
+        return None
+    return {
+        "at": iso(e["at"]),
+        "version": e["version"],
+        "field": e["field"],
+        "old": old,
+        "new": new,
+        "user_id": str(e["user_id"]) if e["user_id"] else None,
+        "device_id": str(e["device_id"]) if e["device_id"] else None,
+        "mutation_id": str(e["mutation_id"]) if e["mutation_id"] else None,
+    }

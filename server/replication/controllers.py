@@ -10,13 +10,16 @@ import msgspec
 from litestar import Controller, Request, Response, get, post, put
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from server import specs
 from server.accounts.principal import Principal
 from server.http.errors import ApiError
+from server.http.openapi import BEARER, errors
 from server.replication import attachments, audit
+from server.replication.cursor import cursor_key
 from server.replication.schemas import MAX_MUTATIONS, PullOut, PushIn, PushOut
 from server.replication.services import pull_page, push_batch
 from sync.schema import MIN_SCHEMA_VERSION, SCHEMA_VERSION, schema_document
@@ -66,11 +69,28 @@ async def read_push(request: AuthRequest) -> PushIn:
     return data
 
 
+PUSH_DESCRIPTION = """\
+Apply a device's mutations in seq order (SYNC_PROTOCOL.md "Push"); one result per answered
+mutation.
+
+Body (JSON, at most 1 MiB, nesting at most 64 levels):
+`{"schema_version": <int>, "mutations": [<at most 500>]}`, each mutation
+`{"id": <uuid>, "seq": <int, per device, consecutive>, "collection": <name from
+GET /api/sync/schema>, "record_id": <uuid>, "op": "upsert" | "delete", "base_version": <int>,
+"hlc": "<ms>-<counter>-<device id>", "fields": {<field>: <value>}}`.
+
+A mutation the server refuses is answered `rejected` with an error code and the rest of the
+batch goes on; whole-request errors (the envelope) are for a body that is not a push (400), too
+many mutations (413), an app too old (426) or a push already running for this device (429).
+"""
+
+
 class SyncController(Controller):
     path = "/api/sync"
     tags = ["sync"]
+    security = BEARER
 
-    @get("/schema", sync_to_thread=False)
+    @get("/schema", sync_to_thread=False, responses=errors(401))
     def schema(self) -> dict[str, Any]:
         """The synced collections, their fields, policies and state machines."""
         specs.ensure_loaded()
@@ -80,6 +100,8 @@ class SyncController(Controller):
         "/push",
         status_code=HTTP_200_OK,
         dependencies={"batch": Provide(read_push)},
+        description=PUSH_DESCRIPTION,
+        responses=errors(400, 401, 413, 426, 429, 503),
     )
     async def push(self, request: AuthRequest, batch: NamedDependency[PushIn]) -> PushOut:
         """Apply a device's mutations in seq order; answers one result per answered mutation."""
@@ -98,7 +120,7 @@ class SyncController(Controller):
         finally:
             _pushing.discard(device)
 
-    @get("/pull")
+    @get("/pull", responses=errors(400, 401))
     async def pull(
         self,
         request: AuthRequest,
@@ -106,15 +128,23 @@ class SyncController(Controller):
         limit: Annotated[int, Parameter(ge=1, le=1000)] = 500,
     ) -> PullOut:
         """Changes after the cursor that this user may see, each record once at its latest."""
-        return await pull_page(request.user, cursor, limit)
+        key = cursor_key(request.app.state["accounts"].secret_key)
+        return await pull_page(request.user, cursor, limit, key)
 
 
 class AttachmentController(Controller):
     path = "/api/attachments"
     tags = ["attachments"]
+    security = BEARER
 
     @put(
         "/{sha256:str}",
+        responses={
+            HTTP_200_OK: ResponseSpec(
+                data_container=dict[str, Any], description="already stored: nothing written"
+            ),
+            **errors(400, 401, 403, 413, 415, 422),
+        },
         request_max_body_size=attachments.MAX_BYTES,
         status_code=HTTP_201_CREATED,
     )
@@ -124,7 +154,7 @@ class AttachmentController(Controller):
         created, meta = await attachments.store(request.user, sha256, body)
         return Response(meta, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
 
-    @get("/{sha256:str}")
+    @get("/{sha256:str}", responses=errors(400, 401, 404))
     async def download(self, request: AuthRequest, sha256: FromPath[str]) -> Response[bytes]:
         content_type, data = await attachments.fetch(request.user, sha256)
         return Response(
@@ -137,8 +167,9 @@ class AttachmentController(Controller):
 class AuditController(Controller):
     path = "/api/admin/audit"
     tags = ["administration"]
+    security = BEARER
 
-    @get("/{collection:str}/{record_id:uuid}")
+    @get("/{collection:str}/{record_id:uuid}", responses=errors(400, 401, 403, 404))
     async def history(
         self,
         request: AuthRequest,

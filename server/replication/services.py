@@ -9,11 +9,8 @@ and sends each record the reader may see, without the fields they may not read.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
+import logging
 import time
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID
 
@@ -24,6 +21,7 @@ from server.http.errors import ApiError
 from server.org.tree import OrgTree, load_tree
 from server.replication import attachments
 from server.replication.backends.current import backend
+from server.replication.cursor import Cursor, decode_cursor, encode_cursor
 from server.replication.feed import current_number
 from server.replication.gate import ScopeGate
 from server.replication.reactions import react
@@ -32,9 +30,11 @@ from server.replication.schemas import PullOut, PushOut, ResultOut
 from server.replication.store import WorkingSet, mutation_keys
 from server.replication.tables import FeedEntry
 from server.replication.visible import load_feed_records, visible_change
-from sync.engine import PushOutcome, push
+from sync.engine import PushOutcome, answer_rejected, push, unprocessable_error
 from sync.hlc import ServerClock
-from sync.model import Actor, Mutation
+from sync.model import Actor, Mutation, Result
+
+log = logging.getLogger("doorstep.sync")
 
 _clock = ServerClock()
 
@@ -48,8 +48,60 @@ def server_time() -> str:
 
 
 async def push_batch(principal: Principal, mutations: list[Mutation]) -> PushOut:
+    """One transaction for the batch; if it cannot be stored, find the mutation that cannot.
+
+    A failure at flush (a constraint, a value the database refuses, a bug in a reaction) rolls
+    the whole batch back, and the device would resend the same batch forever.  So the batch is
+    retried one mutation per transaction; a mutation that fails alone twice (twice: a lock
+    timeout is not a poison pill) is answered `rejected` (`validation`, reason `unprocessable`)
+    in a transaction that stores only that answer, and the rest go through.  Only when even
+    that fails (the database is down) does the device get an error: a 503 to retry later.
+    """
     actor = Actor(user_id=str(principal.user_id), device_id=str(principal.device_id))
     tree = await load_tree()
+    try:
+        results = await _push_in_one_transaction(principal, actor, tree, mutations)
+    except ApiError:
+        raise
+    except Exception:
+        log.exception("push of %d mutations failed; isolating the one that fails", len(mutations))
+        results = []
+        for m in sorted(mutations, key=lambda mu: mu.seq):
+            answer = await _push_alone(principal, actor, tree, m)
+            results.append(answer)
+            if answer.error is not None and answer.error.code == "seq_gap":
+                break
+    return PushOut(server_time(), [ResultOut.of(r) for r in results])
+
+
+async def _push_alone(principal: Principal, actor: Actor, tree: OrgTree, m: Mutation) -> Result:
+    for _attempt in range(2):
+        try:
+            [result] = await _push_in_one_transaction(principal, actor, tree, [m])
+            return result
+        except ApiError:
+            raise
+        except Exception:
+            log.exception("mutation %s (seq %s) could not be stored", m.id, m.seq)
+    try:
+        async with write_transaction():
+            ws = WorkingSet(actor.device_id, actor.user_id)
+            await ws.load_device([m.seq])
+            result = answer_rejected(ws, actor, m, unprocessable_error())
+            await ws.flush()
+        return result
+    except Exception as exc:
+        raise ApiError(
+            503,
+            "unavailable",
+            "the server cannot store changes right now; try again later",
+            headers={"Retry-After": "30"},
+        ) from exc
+
+
+async def _push_in_one_transaction(
+    principal: Principal, actor: Actor, tree: OrgTree, mutations: list[Mutation]
+) -> list[Result]:
     async with write_transaction():
         ws = WorkingSet(actor.device_id, actor.user_id)
         await _preload(ws, mutations)
@@ -70,7 +122,7 @@ async def push_batch(principal: Principal, mutations: list[Mutation]) -> PushOut
         await ws.flush()
     for callback in after_commit:
         callback()
-    return PushOut(server_time(), [ResultOut.of(r) for r in outcome.results])
+    return outcome.results
 
 
 async def _preload(ws: WorkingSet, mutations: list[Mutation]) -> None:
@@ -117,35 +169,9 @@ def _valid_keys(keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
 # pull
 
 
-@dataclass(frozen=True)
-class Cursor:
-    seq: int
-    epoch: int
-    role: str
-    org: str | None
-
-    def encode(self) -> str:
-        raw = json.dumps([self.seq, self.epoch, self.role, self.org], separators=(",", ":"))
-        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-    @classmethod
-    def decode(cls, text: str) -> Cursor:
-        try:
-            padded = text + "=" * (-len(text) % 4)
-            seq, epoch, role, org = json.loads(base64.urlsafe_b64decode(padded.encode()))
-            if not isinstance(seq, int) or not isinstance(epoch, int) or seq < 0:
-                raise ValueError("cursor fields")
-            return cls(seq, epoch, str(role), org if org is None else str(org))
-        except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
-            raise ApiError(
-                400,
-                "invalid_request",
-                "the cursor is not one this server issued",
-                {"field": "cursor"},
-            ) from exc
-
-
-async def pull_page(principal: Principal, cursor_text: str | None, limit: int) -> PullOut:
+async def pull_page(
+    principal: Principal, cursor_text: str | None, limit: int, key: bytes
+) -> PullOut:
     tree = await load_tree()
     epoch = principal.scope_epoch  # read with the caller's device and user, one round trip
     org = str(principal.org_unit_id) if principal.org_unit_id else None
@@ -153,7 +179,7 @@ async def pull_page(principal: Principal, cursor_text: str | None, limit: int) -
     evict: list[dict[str, str]] = []
     start = 0
     if cursor_text:
-        cursor = Cursor.decode(cursor_text)
+        cursor = decode_cursor(key, cursor_text, str(principal.user_id))
         if cursor.seq > await current_number():
             reset = True  # a cursor from another database, or one restored from a backup
         elif (cursor.epoch, cursor.role, cursor.org) != (epoch, principal.role, org):
@@ -166,7 +192,9 @@ async def pull_page(principal: Principal, cursor_text: str | None, limit: int) -
     changes, last_scanned, has_more = await backend().scan(principal, tree, start, limit)
     return PullOut(
         server_time=server_time(),
-        cursor=Cursor(last_scanned, epoch, principal.role, org).encode(),
+        cursor=encode_cursor(
+            key, Cursor(last_scanned, epoch, principal.role, org, str(principal.user_id))
+        ),
         has_more=has_more,
         reset=reset,
         changes=changes,
@@ -205,4 +233,4 @@ async def _evictions(principal: Principal, tree: OrgTree, cursor: Cursor) -> lis
     return evict
 
 
-__all__ = ["Cursor", "pull_page", "push_batch"]
+__all__ = ["pull_page", "push_batch"]

@@ -37,8 +37,10 @@ from tests.server.replication.live_server import LiveServer
 
 pytestmark = [pytest.mark.usefixtures("database"), pytest.mark.slow]
 
-#: the endpoints this suite holds to the document (the replication ones are being rebuilt)
-OWNED = r"^/(health/|api/auth/|api/admin/(users|devices)|api/push/)"
+#: the endpoints this suite holds to the document
+OWNED = (
+    r"^/(health/|api/auth/|api/admin/(users|devices|audit)|api/push/|api/sync/|api/attachments/)"
+)
 EVERYTHING = r"^/(health|api)/"
 ROLES = ["gw.a1", "admin.a", "district"]
 PUBLIC_PATHS = {"/api/auth/login", "/api/auth/refresh", "/api/push/vapid-public-key"}
@@ -157,3 +159,27 @@ def test_the_document_states_errors_and_auth() -> None:
         assert body == {"$ref": "#/components/schemas/ErrorEnvelope"}, (status, body)
     create = document["paths"]["/api/admin/users"]["post"]["responses"]
     assert {"400", "401", "403", "409", "422"} <= set(create)
+
+
+def test_the_sync_endpoints_state_their_errors_auth_and_body() -> None:
+    """Push, pull, schema, attachments and the audit trail: bearer auth, the real error
+    statuses (envelope), and a push body described for clients."""
+    from server.app import create_app
+
+    paths = create_app().openapi_schema.to_schema()["paths"]
+    expected = {
+        ("/api/sync/push", "post"): {"400", "401", "413", "426", "429"},
+        ("/api/sync/pull", "get"): {"400", "401"},
+        ("/api/sync/schema", "get"): {"401"},
+        ("/api/attachments/{sha256}", "put"): {"200", "201", "400", "401", "413", "415", "422"},
+        ("/api/attachments/{sha256}", "get"): {"401", "404"},
+        ("/api/admin/audit/{collection}/{record_id}", "get"): {"400", "401", "403", "404"},
+    }
+    for (path, method), statuses in expected.items():
+        operation = paths[path][method]
+        assert operation["security"] == [{"bearer": []}], path
+        assert statuses <= set(operation["responses"]), (path, sorted(operation["responses"]))
+        body = operation["responses"]["401"]["content"]["application/json"]["schema"]
+        assert body == {"$ref": "#/components/schemas/ErrorEnvelope"}, (path, body)
+    description = paths["/api/sync/push"]["post"]["description"]
+    assert "mutations" in description and "base_version" in description and "500" in description

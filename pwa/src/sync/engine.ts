@@ -105,17 +105,32 @@ export async function pushOutbox(): Promise<number> {
 export async function pullAll(): Promise<number> {
   let cursor = await getMeta<string>("cursor");
   let resetting = false;
+  let forceReset = false;
   let pulled = 0;
   let pages = 0;
   updateSyncState({ phase: "pull", pulled: 0, pages: 0 });
   for (;;) {
     const sentAt = Date.now();
     const q = `limit=${PULL_LIMIT}` + (cursor ? `&cursor=${encodeURIComponent(cursor)}` : "");
-    const page = await request<PullPage>(`/api/sync/pull?${q}`);
+    let page: PullPage;
+    try {
+      page = await request<PullPage>(`/api/sync/pull?${q}`);
+    } catch (err) {
+      // A cursor the server no longer accepts (an unsigned one from before cursors were
+      // signed): start over from the beginning and replace the store, like `reset: true`.
+      if (cursor && err instanceof ApiError && err.status === 400 && err.details.field === "cursor") {
+        cursor = undefined;
+        resetting = false;
+        forceReset = true;
+        continue;
+      }
+      throw err;
+    }
     await noteServerTime(page.server_time, sentAt);
     // After `reset`, the pages that follow replace the store (the outbox stays).
-    const clearFirst = page.reset && !resetting;
-    if (page.reset) resetting = true;
+    const clearFirst = (page.reset || forceReset) && !resetting;
+    if (page.reset || forceReset) resetting = true;
+    forceReset = false;
     // User Timing marks let bench/pwa_bench.py measure the IndexedDB part of a pull.
     const applyStart = performance.now();
     await applyPullPage(page, clearFirst);

@@ -119,7 +119,7 @@ async def test_deep_nesting_in_a_checkin_does_not_block_the_batch(client: Any) -
     first = arrival(orders[0], "李科长")
     bad = arrival(orders[1], "__DEEP__")
     last = arrival(orders[2], "王科长")
-    await assert_not_a_poison_pill(dept, first, bad, last, {'"__DEEP__"': deep_object()})
+    await assert_not_a_poison_pill(dept, first, bad, last, {"__DEEP__": deep_object()})
 
 
 @pytest.mark.parametrize(
