@@ -341,7 +341,21 @@ def test_item4_order_screen_shows_the_new_state_after_check_in(server_url: str, 
     go(dept, f"#/orders/{order_id}", ".badge.status")
     assert dept.text_content(".badge.status") == "已到场"
     assert dept.query_selector("input[name=leader_name]") is None
+    # The server's evidence beside the report: with no position the check-in is 待核实.
+    sync_now(dept)
+    go(dept, f"#/orders/{order_id}", ".checkin-pending")
+    main = dept.text_content("main") or ""
+    assert "服务器收到时间" in main and "上报到场时间" in main and "待核实" in main, main
+    assert dept.query_selector(".checkin-pending button") is None  # the community verifies
     shot(dept, "24-order-after-check-in")
+    # The issuing community sees the flag and verifies it.
+    sync_now(admin)
+    go(admin, f"#/orders/{order_id}", ".checkin-pending button")
+    admin.click(".checkin-pending button")
+    wait_text(admin, ".checkin-verified", "签到已核实")
+    sync_now(admin)
+    rejected = admin.query_selector(".syncbar .rejected")
+    assert rejected is None, admin.text_content("main")
 
 
 def test_item5_a_booked_slot_looks_taken(server_url: str, phone: Any) -> None:

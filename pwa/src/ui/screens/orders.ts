@@ -152,8 +152,17 @@ async function orderDetail(ctx: Ctx): Promise<Screen> {
       [t("escalation"), enumLabel("dispatch_orders", "escalation_level", f["escalation_level"])],
       [t("arrival"), arrival ? [formatDateTime(arrival["at"]), `${arrival["leader_name"] ?? ""}（${enumLabel("dispatch_orders", "leader_level", arrival["leader_level"])}）`,
         arrival["location"] ? formatGeo(arrival["location"]) : ""].filter(Boolean).join(" · ") : "—"],
+      // The officer's reported time, the server's receipt time and the distance side by side:
+      // a phone's clock and position are the officer's word, the receipt time is the server's.
+      [t("arrival_reported_at"), arrival ? formatDateTime(arrival["at"]) : "—"],
+      [t("arrival_received_at"), f["arrival_received_at"] ? formatDateTime(f["arrival_received_at"]) : "—"],
+      [t("arrival_distance"), typeof f["arrival_distance_m"] === "number" ? t("metres", { n: f["arrival_distance_m"] }) : "—"],
       [t("resolution_note"), String(f["resolution_note"] ?? "—")],
     ]),
+    f["checkin_status"] === "pending_verification"
+      ? h("div", { class: "warn checkin-pending" }, h("p", null, t("checkin_pending")),
+          isAdmin ? h("button", { type: "button", onclick: set({ checkin_status: "verified" }) }, t("verify_checkin")) : null)
+      : f["checkin_status"] === "verified" ? h("p", { class: "checkin-verified" }, t("checkin_verified")) : null,
     arrival && levelIndex(arrival["leader_level"]) < levelIndex(f["required_leader_level"]) ? h("p", { class: "warn" }, t("below_level")) : null,
     f["dispute_id"] ? buttonLink(`/disputes/${String(f["dispute_id"])}`, t("disputes"), "button secondary") : null,
     actions,
