@@ -66,10 +66,10 @@ def _is_json(value: object) -> bool:
         json.dumps(value, allow_nan=False)
     except (TypeError, ValueError, RecursionError):
         return False
-    return not _has_nul(value)
+    return not has_nul(value)
 
 
-def _has_nul(value: object) -> bool:
+def has_nul(value: object) -> bool:
     """Whether a NUL character hides in a value: no text needs one, and PostgreSQL's text and
     jsonb cannot store it."""
     stack = [value]  # iterative: a value nested a thousand deep must not raise RecursionError
@@ -137,7 +137,7 @@ def _check_item(kind: str | None, item: object) -> str | None:
 def _check_list(f: Field, value: object) -> str | None:
     if not isinstance(value, list):
         return "must be a list"
-    if _has_nul(value):
+    if has_nul(value):
         return "must not contain NUL characters"
     if len(value) > LIST_MAX_ITEMS:
         return f"has more than {LIST_MAX_ITEMS} items"

@@ -11,6 +11,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from server.http.errors import ApiError, envelope
 from server.http.jsondepth import MAX_JSON_DEPTH, json_depth, looks_like_json
+from sync.validate import has_nul
 
 log = logging.getLogger("doorstep.errors")
 
@@ -108,26 +109,10 @@ class JsonBodyRequest(Request[Any, Any, Any]):
             value = await super().json()
         except (UnicodeDecodeError, RecursionError) as exc:
             raise SerializationException(f"the body is not valid JSON: {exc}") from exc
-        if _has_nul(value):
+        if has_nul(value):
             # no field needs one, and PostgreSQL refuses NUL in text: a 400, not a 500
             raise SerializationException("strings in the body must not contain NUL characters")
         return value
-
-
-def _has_nul(value: Any) -> bool:
-    """Whether a NUL hides anywhere in a decoded value (iterative: no depth is too deep)."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            if "\x00" in item:
-                return True
-        elif isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return False
 
 
 EXCEPTION_HANDLERS: dict[Any, Any] = {

@@ -8,7 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from server.psych.tables import PsychSession, PsychSlot
-from server.replication.store import WorkingSet
+from server.replication.store import WorkingSet, valid_ids
 from sync.model import Mutation
 from sync.store import ACTIVE_SESSION_STATES
 
@@ -40,7 +40,7 @@ async def preload_bookings(ws: WorkingSet, pending: list[Mutation]) -> None:
                 psychologists.add(source["psychologist_id"])
             if isinstance(source.get("room_id"), str):
                 rooms.add(source["room_id"])
-    await load_neighbours(ws, _valid_ids(psychologists), _valid_ids(rooms))
+    await load_neighbours(ws, valid_ids(psychologists), valid_ids(rooms))
 
 
 async def load_neighbours(ws: WorkingSet, psychologists: set[str], rooms: set[str]) -> None:
@@ -72,14 +72,3 @@ async def load_neighbours(ws: WorkingSet, psychologists: set[str], rooms: set[st
         )
         ws.adopt_rows("psych_slots", rows)
         slots_loaded |= psychologists
-
-
-def _valid_ids(values: set[str]) -> set[str]:
-    out = set()
-    for value in values:
-        try:
-            UUID(value)
-        except ValueError:
-            continue
-        out.add(value)
-    return out

@@ -27,7 +27,7 @@ from server.replication.gate import ScopeGate
 from server.replication.reactions import react
 from server.replication.rows import iso, table_of
 from server.replication.schemas import PullOut, PushOut, ResultOut
-from server.replication.store import WorkingSet, mutation_keys
+from server.replication.store import WorkingSet, mutation_keys, valid_ids
 from server.replication.tables import FeedEntry
 from server.replication.visible import load_feed_records, visible_change
 from sync.engine import PushOutcome, answer_rejected, push, unprocessable_error
@@ -150,19 +150,8 @@ async def _preload(ws: WorkingSet, mutations: list[Mutation]) -> None:
             await spec.preload(ws, pending)
 
 
-def _valid_ids(values: set[str]) -> set[str]:
-    out = set()
-    for value in values:
-        try:
-            UUID(value)
-        except ValueError:
-            continue
-        out.add(value)
-    return out
-
-
 def _valid_keys(keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
-    return {(c, r) for c, r in keys if table_of(c) is not None and _valid_ids({r})}
+    return {(c, r) for c, r in keys if table_of(c) is not None and valid_ids({r})}
 
 
 # ---------------------------------------------------------------------------------------------

@@ -376,3 +376,15 @@ class WorkingSet:
 
 def mutation_keys(mutations: Iterable[Mutation]) -> set[Key]:
     return {(m.collection, m.record_id) for m in mutations}
+
+
+def valid_ids(values: set[str]) -> set[str]:
+    """The values that are UUIDs (a malformed id names no row, so it is not queried)."""
+    out = set()
+    for value in values:
+        try:
+            UUID(value)
+        except ValueError:
+            continue
+        out.add(value)
+    return out

@@ -11,7 +11,7 @@ import pytest
 
 from server.http.jsondepth import MAX_JSON_DEPTH, json_depth, looks_like_json
 from server.replication.tables import AuditEntry
-from sync.validate import _has_nul
+from sync.validate import has_nul
 from tests.helpers import login, new_dispute
 
 pytestmark = pytest.mark.usefixtures("database")
@@ -48,7 +48,7 @@ def test_the_validator_walks_deep_values_without_recursion() -> None:
     value: Any = "\x00"
     for _ in range(5000):
         value = [value]
-    assert _has_nul(value)
+    assert has_nul(value)
 
 
 @pytest.mark.parametrize("depth", DEPTHS)
