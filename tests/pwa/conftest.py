@@ -7,6 +7,7 @@ Screenshots go to test-artifacts/pwa/ (not committed).
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -201,3 +202,38 @@ def set_datetime(page: Any, name: str, value: str) -> None:
     hh, mm = (int(x) for x in value[11:16].split(":"))
     for part, v in (("y", y), ("m", mo), ("d", d), ("h", hh), ("min", mm)):
         page.select_option(f"[data-for={name}] select[data-part={part}]", str(v))
+
+
+def deliver_push(ctx: Any, page: Any, base: str, payload: dict[str, str]) -> Any:
+    """A real push message through Chromium's DevTools into the app's service worker; the
+    worker once a notification shows (the first delivery can race the worker's activation)."""
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    cdp = ctx.new_cdp_session(page)
+    registrations: list[str] = []
+    cdp.on(
+        "ServiceWorker.workerRegistrationUpdated",
+        lambda e: registrations.extend(
+            r["registrationId"] for r in e["registrations"] if not r.get("isDeleted")
+        ),
+    )
+    cdp.send("ServiceWorker.enable")
+    for _ in range(150):
+        if registrations:
+            break
+        page.wait_for_timeout(100)
+    assert registrations, "no service worker registration"
+    worker = ctx.service_workers[0]
+    for _attempt in range(3):  # the first delivery can race the worker's activation
+        cdp.send(
+            "ServiceWorker.deliverPushMessage",
+            {
+                "origin": base + "/",
+                "registrationId": registrations[-1],
+                "data": json.dumps(payload),
+            },
+        )
+        for _ in range(100):
+            if worker.evaluate("self.registration.getNotifications().then(ns => ns.length)"):
+                return worker
+            page.wait_for_timeout(100)
+    raise AssertionError("the push message showed no notification")

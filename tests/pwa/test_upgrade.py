@@ -4,12 +4,11 @@ for a locked person never opens on someone else's screen. Real Chromium against 
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 import uuid
 from typing import Any
 
-from .conftest import PASSWORD, go, login, shot, sync_now
+from .conftest import PASSWORD, deliver_push, go, login, shot, sync_now
 from .test_field_app import _device, _pull_all
 from .test_field_day import _new_dispute
 
@@ -162,40 +161,6 @@ def test_update_adopts_the_old_database_and_pushes_its_outbox_exactly_once(
     assert all(c["version"] == 1 for c in seen)
 
 
-def _deliver_push(ctx: Any, page: Any, base: str, payload: dict[str, str]) -> Any:
-    """A real push message through Chromium's DevTools into the app's service worker."""
-    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
-    cdp = ctx.new_cdp_session(page)
-    registrations: list[str] = []
-    cdp.on(
-        "ServiceWorker.workerRegistrationUpdated",
-        lambda e: registrations.extend(
-            r["registrationId"] for r in e["registrations"] if not r.get("isDeleted")
-        ),
-    )
-    cdp.send("ServiceWorker.enable")
-    for _ in range(150):
-        if registrations:
-            break
-        page.wait_for_timeout(100)
-    assert registrations, "no service worker registration"
-    worker = ctx.service_workers[0]
-    for _attempt in range(3):  # the first delivery can race the worker's activation
-        cdp.send(
-            "ServiceWorker.deliverPushMessage",
-            {
-                "origin": base + "/",
-                "registrationId": registrations[-1],
-                "data": json.dumps(payload),
-            },
-        )
-        for _ in range(100):
-            if worker.evaluate("self.registration.getNotifications().then(ns => ns.length)"):
-                return worker
-            page.wait_for_timeout(100)
-    raise AssertionError("the push message showed no notification")
-
-
 def _set_pin(page: Any, pin: str) -> None:
     go(page, "#/settings", "input[name=new_pin]")
     page.fill("input[name=new_pin]", pin)
@@ -227,7 +192,7 @@ def test_a_locked_persons_notification_opens_their_unlock_screen_not_the_next_pe
         "url": "/#/inbox",
         "id": "n-7",
     }
-    worker = _deliver_push(ctx, page, server_url, payload)
+    worker = deliver_push(ctx, page, server_url, payload)
     with page.expect_navigation():
         page.click("button.switch-user")
     page.wait_for_selector(".lock-users")
