@@ -126,16 +126,7 @@ async def _may_read(principal: Principal, sha256: str, uploader: Any) -> bool:
 
 def _photo_columns() -> list[tuple[specs.CollectionSpec, list[str]]]:
     """The collections whose records name attachments, and the fields that do."""
-    out = []
-    for spec in specs.all_specs():
-        columns = [
-            name
-            for name, f in spec.schema.fields.items()
-            if f.type == "list" and f.items == "attachment"
-        ]
-        if columns:
-            out.append((spec, columns))
-    return out
+    return [(spec, cols) for spec in specs.all_specs() if (cols := attachment_fields(spec.name))]
 
 
 # -- naming a photo in a record -------------------------------------------------------------------
