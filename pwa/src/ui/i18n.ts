@@ -24,7 +24,7 @@ export function setLang(l: Lang): void {
   document.documentElement.lang = l === "zh" ? "zh-CN" : "en";
 }
 
-type Pair = [zh: string, en: string];
+export type Pair = [zh: string, en: string];
 
 const TEXT: Record<string, Pair> = {
   app: ["家门口", "Doorstep"],
@@ -270,6 +270,18 @@ const ERRORS: Record<string, Pair> = {
   no_progress: ["服务器未处理修改，稍后重试", "The server did not take the changes; retrying later"],
   unknown: ["未知错误", "Unknown error"],
 };
+
+/**
+ * Each feature keeps its own strings beside its screens (e.g. `screens/command/text.ts`) and adds
+ * them here at import time, so features do not all edit one dictionary. A key defined twice is a
+ * mistake: the first definition wins and the console says so.
+ */
+export function addText(entries: Record<string, Pair>): void {
+  for (const [key, pair] of Object.entries(entries)) {
+    if (TEXT[key]) console.warn(`i18n: key "${key}" is already defined`);
+    else TEXT[key] = pair;
+  }
+}
 
 export function t(key: string, params: Record<string, string | number> = {}): string {
   const pair = TEXT[key];
