@@ -17,6 +17,7 @@ import jwt
 import pytest
 
 from server.live import bus, stream
+from server.live.events import decode
 from server.live.tickets import AUDIENCE, _key
 from tests.helpers import (
     COMMUNITY_A,
@@ -277,9 +278,11 @@ async def test_events_are_published_only_after_commit(
     seen: list[tuple[str, str, int, bool]] = []
 
     async def on_event(data: bytes) -> None:
-        event = bus.decode(data)
+        event = decode(data)
         table = specs.get(event.collection).table
-        rows = await table.select(table.version).where(table._meta.primary_key == event.id)
+        rows = await table.select(table._meta.get_column_by_name("version")).where(
+            table._meta.primary_key == event.id
+        )
         seen.append(
             (
                 event.collection,
