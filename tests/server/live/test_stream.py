@@ -17,7 +17,7 @@ import jwt
 import pytest
 
 from server.live import bus, stream
-from server.live.events import decode
+from server.live.events import change_event, decode
 from server.live.tickets import AUDIENCE, _key
 from tests.helpers import (
     COMMUNITY_A,
@@ -307,3 +307,35 @@ async def test_events_are_published_only_after_commit(
     mine = [s for s in seen if s[1] == dispute or s[0] == "warnings"]
     assert {c for c, *_ in mine} >= {"disputes", "warnings"}, seen
     assert all(committed for *_, committed in mine), mine
+
+
+def test_an_event_of_a_private_record_carries_no_state() -> None:
+    from sync.model import Record
+
+    record = Record(
+        collection="psych_sessions",
+        id=str(uuid.uuid4()),
+        version=2,
+        fields={"risk_level": "high", "status": "completed", "notes": "x"},
+    )
+    event = change_event(
+        record,
+        ["risk_level", "notes"],
+        created=False,
+        scope=str(COMMUNITY_A),
+        owner=str(uuid.uuid4()),
+        at="2026-12-03T00:00:00.000Z",
+        private=frozenset({"notes"}),
+    )
+    assert event.level is None and event.status is None
+    assert event.fields == ("notes", "risk_level") and event.op == "updated"
+    public = change_event(
+        Record(collection="disputes", id=record.id, version=1, fields={"risk_level": "red"}),
+        ["risk_level"],
+        created=True,
+        scope=str(COMMUNITY_A),
+        owner=None,
+        at="2026-12-03T00:00:00.000Z",
+    )
+    assert public.level == "red" and public.op == "created"
+    assert public.community_id == str(COMMUNITY_A)
