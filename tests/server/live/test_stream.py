@@ -339,3 +339,33 @@ def test_an_event_of_a_private_record_carries_no_state() -> None:
     )
     assert public.level == "red" and public.op == "created"
     assert public.community_id == str(COMMUNITY_A)
+
+
+async def test_order_status_changes_and_scheduled_jobs_reach_the_stream(
+    live_app: InProcessServer, client: httpx.AsyncClient
+) -> None:
+    """An order's status change pushed by its department, and the deadline job's overdue mark
+    and warning (written by the job runner, not a push), reach the community's stream."""
+    from datetime import UTC, datetime, timedelta
+
+    from server.dispatch.jobs import check_deadlines
+    from tests.server.replication.support import new_order
+
+    admin_a = await login(client, "admin.a")
+    dept = await login(client, "dept.housing")
+    order = str(uuid.uuid4())
+    async with open_stream(live_app.url, {"org_unit_id": str(COMMUNITY_A)}, bearer(admin_a)) as a:
+        await admin_a.push_one("dispatch_orders", order, new_order())
+        await dept.push_one("dispatch_orders", order, {"status": "acknowledged"}, base_version=1)
+        got = await a.until(lambda m: m.json["id"] == order and m.json["op"] == "updated", 5)
+        assert got.json["fields"] == ["status"] and got.json["status"] == "acknowledged"
+
+        await check_deadlines(datetime.now(UTC) + timedelta(hours=25))  # past arrive_by
+        overdue = await a.until(
+            lambda m: m.json["id"] == order and "overdue" in m.json["fields"], 5
+        )
+        assert overdue.json["op"] == "updated"
+        warning = await a.until(
+            lambda m: m.json["collection"] == "warnings" and m.json["op"] == "created", 5
+        )
+        assert warning.json["community_id"] == str(COMMUNITY_A)
