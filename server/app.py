@@ -18,10 +18,14 @@ from server.accounts.controllers import AdminController, AuthController
 from server.accounts.services import AccountService
 from server.command.controllers import CommandController
 from server.db import close_pool, start_pool
+from server.geo.config import tile_origin
+from server.geo.controllers import MapController
 from server.health.controllers import live, ready
 from server.http.handlers import EXCEPTION_HANDLERS, JsonBodyRequest
 from server.http.middleware import RequestContextMiddleware, configure_logging
 from server.http.openapi import components as openapi_components
+from server.live.bus import make_plugin as live_channels
+from server.live.stream import LiveController
 from server.notify.controllers import PushController
 from server.replication.controllers import (
     AttachmentController,
@@ -29,6 +33,7 @@ from server.replication.controllers import (
     SyncController,
 )
 from server.settings import Settings, embedded_secret, get_settings
+from server.timeline.controllers import TimelineController
 from server.web.controllers import asset, index, root_file
 
 
@@ -44,6 +49,9 @@ def _route_handlers() -> list[Any]:
         AttachmentController,
         PushController,
         CommandController,
+        LiveController,
+        MapController,
+        TimelineController,
         index,
         asset,
         root_file,
@@ -68,6 +76,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=_route_handlers(),
         state=State({"accounts": AccountService(settings, secret), "settings": settings}),
         lifespan=[lifespan],
+        plugins=[live_channels(settings)],
         middleware=[DefineMiddleware(BearerAuthMiddleware, exclude=PUBLIC_PATHS)],
         exception_handlers=EXCEPTION_HANDLERS,
         request_class=JsonBodyRequest,
@@ -83,8 +92,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     # Outermost, around Litestar's own error handling: every response gets the request id and
     # security headers and is logged with its real status, 401s and unknown routes included.
+    tiles = tile_origin(settings.map_tile_url)
     app.asgi_handler = RequestContextMiddleware(
-        app.asgi_handler, hsts=(settings.public_url or "").startswith("https://")
+        app.asgi_handler,
+        hsts=(settings.public_url or "").startswith("https://"),
+        image_sources=(tiles,) if tiles else (),
     )
     return app
 
