@@ -61,6 +61,7 @@ def _build(font: CjkFont, target: Path) -> None:
     options.name_IDs = ["*"]
     options.hinting = False
     options.layout_features = []
+    options.drop_tables += ["FFTM"]  # FontForge's timestamp: nothing to subset, only a log line
     subsetter = subset.Subsetter(options)
     subsetter.populate(unicodes=lean_charset())
     subsetter.subset(source)
