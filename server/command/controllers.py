@@ -1,0 +1,126 @@
+"""HTTP of the command view (COMMAND_API.md "Command view").  Thin: every handler builds the
+scope-checked window (`window.stats_window`: 400 for a bad unit or time, 403 outside the
+caller's subtree) and hands it to the module that computes the answer."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+from uuid import UUID
+
+from litestar import Controller, Request, get, post
+from litestar.datastructures import State
+from litestar.params import FromPath, QueryParameter
+from litestar.status_codes import HTTP_200_OK
+
+from server.accounts.principal import Principal
+from server.command import supervise
+from server.command.drill import drill_down
+from server.command.stats import command_stats
+from server.command.window import parse_time, stats_window
+from server.http.openapi import BEARER, errors
+
+AuthRequest = Request[Principal, str, State]
+
+UnitParam = Annotated[
+    str | None,
+    QueryParameter(max_length=64, description="an org unit: district, street or community"),
+]
+FromParam = Annotated[
+    str | None,
+    QueryParameter(name="from", max_length=40, description="window start, RFC 3339 UTC"),
+]
+LimitParam = Annotated[int, QueryParameter(ge=1, le=500)]
+OffsetParam = Annotated[int, QueryParameter(ge=0, le=1_000_000)]
+FigureParam = Annotated[
+    str | None,
+    QueryParameter(
+        max_length=64,
+        description="the figure: `<section>.<figure>` (appeals.received, orders.overdue, ...)",
+    ),
+]
+ValueParam = Annotated[
+    str | None,
+    QueryParameter(
+        max_length=64,
+        description="for a breakdown its value, for an order figure a department id, for "
+        "warnings.raised a level",
+    ),
+]
+ToParam = Annotated[
+    str | None,
+    QueryParameter(name="to", max_length=40, description="window end (exclusive), RFC 3339 UTC"),
+]
+
+
+class CommandController(Controller):
+    path = "/api/command"
+    tags = ["command"]
+    security = BEARER
+
+    @get("/stats", responses=errors(400, 401, 403))
+    async def stats(
+        self,
+        request: AuthRequest,
+        org_unit_id: UnitParam = None,
+        from_: FromParam = None,
+        to: ToParam = None,
+    ) -> dict[str, Any]:
+        """Every figure of the command view for the unit's subtree over `[from, to)`, computed
+        in SQL from the lifecycle facts and the records (definitions: docs/command.md)."""
+        window = await stats_window(
+            request.user, org_unit_id, parse_time(from_, "from"), parse_time(to, "to")
+        )
+        return await command_stats(window)
+
+    @get("/records", responses=errors(400, 401, 403))
+    async def records(
+        self,
+        request: AuthRequest,
+        org_unit_id: UnitParam = None,
+        from_: FromParam = None,
+        to: ToParam = None,
+        figure: FigureParam = None,
+        value: ValueParam = None,
+        limit: LimitParam = 100,
+        offset: OffsetParam = 0,
+    ) -> dict[str, Any]:
+        """The records behind one figure of `/api/command/stats` (drill-down): `count` equals
+        the figure; items carry no party names or phones."""
+        window = await stats_window(
+            request.user, org_unit_id, parse_time(from_, "from"), parse_time(to, "to")
+        )
+        return await drill_down(window, figure or "", value, limit, offset)
+
+    @get("/overdue", responses=errors(400, 401, 403))
+    async def overdue(
+        self,
+        request: AuthRequest,
+        org_unit_id: UnitParam = None,
+        limit: LimitParam = 100,
+        offset: OffsetParam = 0,
+    ) -> dict[str, Any]:
+        """Open overdue dispatch orders of the unit's subtree, under supervision (督办)."""
+        now = datetime.now(UTC)
+        # what is late now: the scope check of a window, whose times the list does not use
+        window = await stats_window(request.user, org_unit_id, now - timedelta(days=1), now)
+        return await supervise.overdue_orders(window, limit, offset)
+
+    @post(
+        "/orders/{order_id:uuid}/chase",
+        status_code=HTTP_200_OK,
+        responses=errors(401, 403, 404, 409),
+    )
+    async def chase(self, request: AuthRequest, order_id: FromPath[UUID]) -> dict[str, Any]:
+        """催办: remind the order's department (inbox + push); once per 10 minutes."""
+        return await supervise.chase(request.user, order_id)
+
+    @post(
+        "/orders/{order_id:uuid}/escalate",
+        status_code=HTTP_200_OK,
+        responses=errors(401, 403, 404, 409),
+    )
+    async def escalate(self, request: AuthRequest, order_id: FromPath[UUID]) -> dict[str, Any]:
+        """升级督办: one step up the ladder (community → street → district), as the deadline
+        job does, with a notice to that level's admins."""
+        return await supervise.escalate_by_hand(request.user, order_id)
