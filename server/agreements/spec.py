@@ -14,6 +14,7 @@ from server.agreements.admission import admit_agreement
 from server.agreements.jobs import remind_submission
 from server.agreements.rules import clear_stale_signatures, follow_the_court, stamp_steps
 from server.agreements.schema import AGREEMENTS
+from server.agreements.stats import agreement_figures  # registers the stats section
 from server.agreements.tables import Agreement
 from server.specs import CollectionSpec, Job
 
@@ -31,3 +32,5 @@ AGREEMENTS_SPEC = CollectionSpec(
     reactions=(clear_stale_signatures, stamp_steps, follow_the_court),
     jobs=(Job("agreement_deadlines", remind_submission),),
 )
+
+__all__ = ["AGREEMENTS_SPEC", "agreement_figures"]
