@@ -28,9 +28,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DOORSTEP_DATA_DIR", tempfile.mkdtemp(prefix="doorstep-bench-"))
 
+from harness import machine
 from PIL import Image, ImageDraw
 
-from bench.harness import machine
 from server.agreements.document import AgreementView, render_agreement
 from server.documents import A4Document, pdf_bytes
 from server.documents.pdf import FAMILY
