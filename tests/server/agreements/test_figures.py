@@ -5,10 +5,12 @@ writes there, so its figures are known exactly."""
 
 from __future__ import annotations
 
+import io
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import openpyxl
 import pytest
 
 from server.org.importer import unit_id
@@ -101,3 +103,16 @@ async def test_the_agreements_section(client: Any) -> None:
     )
     assert earlier.json()["agreements"]["signed"] == 0
     assert earlier.json()["agreements"]["median_days_signing_to_ruling"] is None
+
+    # ... and the monthly report's 汇总 sheet carries the same figures
+    month = (datetime.now(UTC) + timedelta(hours=8)).strftime("%Y-%m")
+    report = await admin.get(
+        "/api/command/reports/monthly.xlsx",
+        params={"org_unit_id": str(COMMUNITY_B), "month": month},
+    )
+    assert report.status_code == 200, report.text
+    book = openpyxl.load_workbook(io.BytesIO(report.content), read_only=True)
+    by_code = {row[3]: row[1] for row in book["汇总"].iter_rows(values_only=True) if row[3]}
+    assert by_code["agreements.signed"] == 2
+    assert by_code["agreements.confirmed"] == 1
+    assert by_code["agreements.median_days_signing_to_ruling"] == pytest.approx(15.0, abs=0.1)
