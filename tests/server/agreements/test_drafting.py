@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import login
+from tests.helpers import COMMUNITY_B, login
 from tests.server.agreements.support import (
     PARTIES,
     TERMS,
@@ -241,3 +241,20 @@ async def test_signed_needs_one_signature_per_party(client: Any) -> None:
     two = [*one, *(await signatures_for(lawyer, ["张三"]))]
     result = await lawyer.push_one("agreements", agreement_id, {"signatures": two}, base_version=1)
     assert assert_rejected(result, "validation")["field"] == "signatures"  # one each
+
+
+async def test_an_agreement_needs_an_existing_readable_dispute(client: Any) -> None:
+    lawyer = await as_user(client, "lawyer.a")
+    other_grid_worker = await as_user(client, "gw.b1")
+    fields = draft_fields(str(uuid.uuid4()), lawyer.user_id)
+    missing = await lawyer.push_one("agreements", str(uuid.uuid4()), fields)
+    assert assert_rejected(missing, "validation")["field"] == "dispute_id"
+    no_dispute = {k: v for k, v in fields.items() if k != "dispute_id"}
+    assert_rejected(
+        await lawyer.push_one("agreements", str(uuid.uuid4()), no_dispute), "validation"
+    )
+    elsewhere = await dispute_with_parties(other_grid_worker, community=COMMUNITY_B)
+    foreign = await lawyer.push_one(
+        "agreements", str(uuid.uuid4()), draft_fields(elsewhere, lawyer.user_id)
+    )
+    assert_rejected(foreign, "forbidden")
