@@ -17,6 +17,8 @@ import { registerConflictRoutes } from "./ui/screens/conflicts";
 import { registerOutboxRoutes } from "./ui/screens/outbox";
 import { registerSettingsRoutes } from "./ui/screens/settings";
 import { registerHomeRoutes } from "./ui/screens/home";
+import { registerAgreementRoutes } from "./ui/screens/agreements";
+import { registerSignatureRoutes } from "./ui/screens/signature";
 import { currentSession, hasPin, wipeLocal } from "./api/auth";
 import { lockActive } from "./api/pin";
 import { lockView, lockedUsers } from "./ui/screens/lock";
@@ -44,6 +46,8 @@ registerInboxRoutes();
 registerConflictRoutes();
 registerOutboxRoutes();
 registerSettingsRoutes();
+registerAgreementRoutes();
+registerSignatureRoutes();
 
 let loginVisible = false;
 function showLogin(notice?: string): void {

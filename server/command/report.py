@@ -70,6 +70,17 @@ SUMMARY: tuple[tuple[str, str, str, str], ...] = (
     ("satisfaction.basically_satisfied", "基本满意（件）", "int", ""),
     ("satisfaction.unsatisfied", "不满意（件）", "int", ""),
     ("satisfaction.satisfied_rate", "满意率", "rate", "（满意 + 基本满意）÷ 回访"),
+    # the agreements section (server/agreements/stats.py, docs/agreements.md)
+    ("agreements.signed", "调解协议签署（份）", "int", "本月各方签名确认的调解协议"),
+    ("agreements.submitted", "申请司法确认（份）", "int", "本月提交法院的"),
+    ("agreements.confirmed", "司法确认有效（份）", "int", "本月法院裁定确认的"),
+    ("agreements.rejected", "司法确认驳回（份）", "int", "本月法院驳回的"),
+    (
+        "agreements.median_days_signing_to_ruling",
+        "签署到裁定天数中位数（天）",
+        "hours",
+        "本月裁定的协议，签署到裁定",
+    ),
 )
 
 

@@ -28,7 +28,14 @@ ADDITIONS: dict[str, tuple[str, ...]] = {
         "last_chased_at",
     ),
     "disputes": ("satisfaction",),
+    "org_units": ("hours",),
 }
+#: enum values added after the move (a new org kind: devices of version 1 show its name)
+ENUM_ADDITIONS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("org_units", "kind"): ("confirmation_room",),
+}
+#: collections added after the move (issue 15: agreements)
+NEW_COLLECTIONS = ("agreements",)
 
 
 def test_the_schema_document_is_unchanged_by_the_move() -> None:
@@ -39,6 +46,12 @@ def test_the_schema_document_is_unchanged_by_the_move() -> None:
         fields = document["collections"][collection]["fields"]
         for name in names:
             assert fields.pop(name)["required"] is False, name
+    for (collection, name), values in ENUM_ADDITIONS.items():
+        enum = document["collections"][collection]["fields"][name]["enum"]
+        for value in values:
+            enum.remove(value)
+    for collection in NEW_COLLECTIONS:
+        document["collections"].pop(collection)
     assert json.dumps(document, ensure_ascii=False) == json.dumps(
         json.loads(BEFORE.read_text(encoding="utf-8")), ensure_ascii=False
     )
