@@ -13,6 +13,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
 from server import specs
+from server.access.controllers import AccessLogController, RecordController
 from server.accounts.auth import PUBLIC_PATHS, BearerAuthMiddleware
 from server.accounts.controllers import AdminController, AuthController
 from server.accounts.services import AccountService
@@ -42,6 +43,8 @@ def _route_handlers() -> list[Any]:
         SyncController,
         AttachmentController,
         PushController,
+        RecordController,
+        AccessLogController,
         index,
         asset,
         root_file,

@@ -19,6 +19,7 @@ type checker only (`TYPE_CHECKING`): they live in `server/replication/`, above t
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -87,6 +88,9 @@ Reaction = Callable[["Reactor", Applied], Awaitable[list[Applied]]]
 Preload = Callable[["WorkingSet", list[Mutation]], Awaitable[None]]
 #: the record as this user may see it, for collections whose privacy is not a field list
 VisibleRule = Callable[[Principal, PermissionRecord], PermissionRecord]
+#: what this reader's device holds of a record they may read: the record (reduced), or None
+#: to keep it off the device (it is read online instead)
+DeviceCopyRule = Callable[[Principal, PermissionRecord], "PermissionRecord | None"]
 
 
 def _no_scope(record: PermissionRecord) -> tuple[str | None, str | None]:
@@ -130,6 +134,17 @@ class CollectionSpec:
     #: what a reader may see of a record when that is not a fixed field list (a conflict
     #: copies another record's private values); `permissions.visible_fields` asks it
     visible: VisibleRule | None = None
+    # -- data minimisation (COMMAND_API.md "Supervisors' devices hold less") ----------------
+    #: what a reader's *device* holds of a record they may read (pulls only; the online read
+    #: `GET /api/records/...` answers the whole visible record): the record reduced, or None
+    #: to keep it off the device.  Default: the whole visible record.
+    device_copy: DeviceCopyRule | None = None
+    #: the fields `device_copy` may reduce: a reader whose copy of a record is reduced may not
+    #: write them (a set merge against a reduced copy would erase what the device never saw)
+    reduced_fields: frozenset[str] = frozenset()
+    #: bump when `can_read` or `device_copy` changes what devices may hold: a cursor issued
+    #: under other rules is answered `reset`, so devices drop what they may no longer hold
+    rules_version: int = 1
     #: domain checks before the permission slice, with the working set at hand (references,
     #: field relations such as deadlines in order, initial states); any error code
     admit: AdmitRule | None = None
@@ -219,3 +234,11 @@ def all_specs() -> Iterator[CollectionSpec]:
 def names() -> list[str]:
     ensure_loaded()
     return list(_SPECS)
+
+
+def rules_fingerprint() -> str:
+    """A short digest of every collection's read rules version: pull cursors carry it, and a
+    cursor issued under other rules is answered `reset` (docs/sync.md "Rule changes")."""
+    ensure_loaded()
+    text = ";".join(f"{name}={spec.rules_version}" for name, spec in sorted(_SPECS.items()))
+    return hashlib.sha256(text.encode()).hexdigest()[:12]

@@ -11,7 +11,7 @@ from typing import Any
 
 from server.accounts.principal import Principal
 from server.conflicts.tables import Conflict
-from server.conflicts.visibility import visible_conflict
+from server.conflicts.visibility import conflict_on_device, visible_conflict
 from server.inbox.notices import Notice, notify
 from server.org.tree import OrgTree
 from server.permissions import ADMIN_ROLES, id_of, in_scope
@@ -97,4 +97,6 @@ CONFLICTS_SPEC = CollectionSpec(
     reactions=(notify_clash,),
     preload=preload_opened_conflicts,
     visible=visible_conflict,
+    device_copy=conflict_on_device,
+    rules_version=2,
 )

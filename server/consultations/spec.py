@@ -8,7 +8,13 @@ from server.consultations.schema import CONSULTATIONS
 from server.consultations.tables import Consultation
 from server.disputes.citations import check_cited_dispute, cited_dispute_refs
 from server.org.tree import OrgTree
-from server.permissions import ADMIN_ROLES, admit_new_in_community, id_of, in_scope
+from server.permissions import (
+    ADMIN_ROLES,
+    admit_new_in_community,
+    id_of,
+    in_scope,
+    online_only_for_supervisors,
+)
 from server.specs import Admission, CollectionSpec, PermissionRecord, Write
 from sync.model import MutationError
 
@@ -45,4 +51,7 @@ CONSULTATIONS_SPEC = CollectionSpec(
     admit=admit_consultation,
     mutation_refs=cited_dispute_refs,
     scope=consultation_scope,
+    # supervisors never hold a client's name or phone: the whole log is read online
+    device_copy=online_only_for_supervisors,
+    rules_version=2,
 )

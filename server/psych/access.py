@@ -18,6 +18,7 @@ from server.permissions import (
     COMMUNITY_STAFF,
     as_uuid,
     can_read,
+    holds_less,
     id_of,
     in_scope,
     scope_root,
@@ -54,6 +55,14 @@ def can_read_session(p: Principal, tree: OrgTree, record: PermissionRecord) -> b
     if id_of(record.get("psychologist_id")) == me or id_of(record.get("created_by")) == me:
         return True
     return p.role in ADMIN_ROLES and in_scope(p, tree, record.get("room_id"))
+
+
+def session_on_device(p: Principal, record: PermissionRecord) -> PermissionRecord | None:
+    """Supervisors' devices hold only the referrals they made themselves; other sessions of
+    their subtree are read online (COMMAND_API.md "Supervisors' devices hold less")."""
+    if holds_less(p) and id_of(record.get("created_by")) != str(p.user_id):
+        return None
+    return record
 
 
 def check_session_write(w: Write) -> str | None:

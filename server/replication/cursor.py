@@ -34,6 +34,8 @@ class Cursor(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fields
     role: str
     org: str | None
     user: str
+    #: `specs.rules_fingerprint()` when issued; cursors from before it existed decode as ""
+    rules: str = ""
 
 
 def cursor_key(secret_key: str) -> bytes:

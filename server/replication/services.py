@@ -164,6 +164,7 @@ async def pull_page(
     tree = await load_tree()
     epoch = principal.scope_epoch  # read with the caller's device and user, one round trip
     org = str(principal.org_unit_id) if principal.org_unit_id else None
+    rules = specs.rules_fingerprint()
     reset = False
     evict: list[dict[str, str]] = []
     start = 0
@@ -171,6 +172,10 @@ async def pull_page(
         cursor = decode_cursor(key, cursor_text, str(principal.user_id))
         if cursor.seq > await current_number():
             reset = True  # a cursor from another database, or one restored from a backup
+        elif cursor.rules != rules:
+            # The read rules changed (a new release): what this device may hold may have too.
+            # Replacing its store drops whatever it may no longer hold.
+            reset = True
         elif (cursor.epoch, cursor.role, cursor.org) != (epoch, principal.role, org):
             # The user's role or org unit changed: rebuild the device's store, and name what it
             # must drop (records it could see before and cannot now).
@@ -178,21 +183,22 @@ async def pull_page(
             evict = await _evictions(principal, tree, cursor)
         else:
             start = cursor.seq
-    changes, last_scanned, has_more = await backend().scan(principal, tree, start, limit)
+    page = await backend().scan(principal, tree, start, limit)
     return PullOut(
         server_time=server_time(),
         cursor=encode_cursor(
-            key, Cursor(last_scanned, epoch, principal.role, org, str(principal.user_id))
+            key, Cursor(page.last, epoch, principal.role, org, str(principal.user_id), rules)
         ),
-        has_more=has_more,
+        has_more=page.has_more,
         reset=reset,
-        changes=changes,
-        evict=evict,
+        changes=page.changes,
+        evict=evict + page.evict,
     )
 
 
 async def _evictions(principal: Principal, tree: OrgTree, cursor: Cursor) -> list[dict[str, str]]:
-    """Records visible to the user's old role and org unit but not to the new ones."""
+    """Records the device held under the user's old role and org unit but may not hold under
+    the new ones (not readable any more, or off a supervisor's device)."""
     before = Principal(
         user_id=principal.user_id,
         device_id=principal.device_id,
@@ -217,7 +223,9 @@ async def _evictions(principal: Principal, tree: OrgTree, cursor: Cursor) -> lis
             loaded = records.get((entry["collection"], str(entry["record_id"])))
             if loaded is None:
                 continue
-            if visible_change(before, tree, loaded) and not visible_change(principal, tree, loaded):
+            # held on the device before (whole or reduced) and not now
+            was = isinstance(visible_change(before, tree, loaded), dict)
+            if was and not isinstance(visible_change(principal, tree, loaded), dict):
                 evict.append({"collection": loaded[0].collection, "record_id": loaded[0].id})
     return evict
 

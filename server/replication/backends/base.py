@@ -22,8 +22,23 @@ from piccolo.table import Table
 from server.accounts.principal import Principal
 from server.org.tree import OrgTree
 
-#: one page of a pull: (changes, the last feed number scanned, whether more entries follow)
-Page = tuple[list[dict[str, Any]], int, bool]
+
+@dataclass(slots=True)
+class Page:
+    """One page of a pull: the changes, the records to evict (readable, but no longer held on
+    the reader's device), the last feed number scanned and whether more entries follow."""
+
+    changes: list[dict[str, Any]]
+    evict: list[dict[str, str]]
+    last: int
+    has_more: bool
+
+    def take(self, held: Any, collection: str, record_id: str, incremental: bool) -> None:
+        """Add what `visible.device_change` decided for one record to this page."""
+        if isinstance(held, dict):
+            self.changes.append(held)
+        elif held is not None and incremental:
+            self.evict.append({"collection": collection, "record_id": record_id})
 
 
 @dataclass(frozen=True, slots=True)

@@ -165,29 +165,27 @@ class PostgresBackend(PiccoloBackend):
 
 
 async def _scan(conn: Any, principal: Principal, tree: OrgTree, start: int, limit: int) -> Page:
-    changes: list[dict[str, Any]] = []
-    position = start
+    page = Page([], [], start, False)
     scanned = 0
-    while len(changes) < limit and scanned < MAX_SCAN:
-        batch = min(max(limit - len(changes), 100), MAX_SCAN - scanned)
-        entries = await conn.fetch(_FEED_SQL, position, batch)
+    while len(page.changes) < limit and scanned < MAX_SCAN:
+        batch = min(max(limit - len(page.changes), 100), MAX_SCAN - scanned)
+        entries = await conn.fetch(_FEED_SQL, page.last, batch)
         if not entries:
-            return changes, position, False
+            return page
         by_collection: dict[str, list[str]] = {}
         for entry in entries:
             by_collection.setdefault(entry[1], []).append(entry[2])
         loaded = {c: await pullfast.fetch_wire(conn, c, ids) for c, ids in by_collection.items()}
         for seq, collection, record_id in entries:
             scanned += 1
-            position = int(seq)
+            page.last = int(seq)
             row = loaded[collection].get(record_id)
             if row is not None:
-                change = pullfast.visible_change(principal, tree, collection, row)
-                if change is not None:
-                    changes.append(change)
-            if len(changes) >= limit:
+                held = pullfast.visible_change(principal, tree, collection, row)
+                page.take(held, collection, record_id, start > 0)
+            if len(page.changes) >= limit:
                 break
-        if len(entries) < batch and position == int(entries[-1][0]) and len(changes) < limit:
-            return changes, position, False
-    more = await conn.fetchval(_MORE_SQL, position)
-    return changes, position, bool(more)
+        if len(entries) < batch and page.last == int(entries[-1][0]) and len(page.changes) < limit:
+            return page
+    page.has_more = bool(await conn.fetchval(_MORE_SQL, page.last))
+    return page

@@ -141,40 +141,38 @@ class PiccoloBackend(Backend):
         return last
 
     async def scan(self, principal: Principal, tree: OrgTree, start: int, limit: int) -> Page:
-        changes: list[dict[str, Any]] = []
-        position = start
+        page = Page([], [], start, False)
         scanned = 0
-        while len(changes) < limit and scanned < MAX_SCAN:
+        while len(page.changes) < limit and scanned < MAX_SCAN:
             # a batch the page can use whole when the reader sees most records; more batches
             # when it sees few (bounded by MAX_SCAN)
-            batch = min(max(limit - len(changes), 100), MAX_SCAN - scanned)
+            batch = min(max(limit - len(page.changes), 100), MAX_SCAN - scanned)
             entries = (
                 await FeedEntry.select(FeedEntry.seq, FeedEntry.collection, FeedEntry.record_id)
-                .where(FeedEntry.seq > position)
+                .where(FeedEntry.seq > page.last)
                 .order_by(FeedEntry.seq)
                 .limit(batch)
             )
             if not entries:
-                return changes, position, False
+                return page
             records = await load_feed_records(self, entries)
             for entry in entries:
                 scanned += 1
-                position = int(entry["seq"])
-                record = records.get((entry["collection"], str(entry["record_id"])))
+                page.last = int(entry["seq"])
+                key = (entry["collection"], str(entry["record_id"]))
+                record = records.get(key)
                 if record is not None:
-                    change = visible_change(principal, tree, record)
-                    if change is not None:
-                        changes.append(change)
-                if len(changes) >= limit:
+                    page.take(visible_change(principal, tree, record), *key, start > 0)
+                if len(page.changes) >= limit:
                     break
             if (
                 len(entries) < batch
-                and position == int(entries[-1]["seq"])
-                and len(changes) < limit
+                and page.last == int(entries[-1]["seq"])
+                and len(page.changes) < limit
             ):
-                return changes, position, False
-        more = await FeedEntry.exists().where(FeedEntry.seq > position)
-        return changes, position, bool(more)
+                return page
+        page.has_more = bool(await FeedEntry.exists().where(FeedEntry.seq > page.last))
+        return page
 
     async def rows_by_id(self, table: type[Table], ids: Sequence[UUID]) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = (
