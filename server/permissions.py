@@ -110,6 +110,32 @@ def record_scope(collection: str, record: Record) -> tuple[str | None, str | Non
     return spec.scope(record) if spec is not None else (None, None)
 
 
+def feed_keys(
+    collection: str, record: Record
+) -> tuple[UUID | None, UUID | None, UUID | None, UUID | None]:
+    """(scope org unit, owner, second user, second org unit) of a record's feed entry: what the
+    pull's SQL pre-filter matches a reader's `FeedScope` against."""
+    spec = specs.find(collection)
+    if spec is None:
+        return None, None, None, None
+    scope, owner = spec.scope(record)
+    also_user, also_unit = spec.also_scope(record)
+    return as_uuid(scope), as_uuid(owner), as_uuid(also_user), as_uuid(also_unit)
+
+
+def feed_scope(p: Principal, tree: OrgTree, collection: str) -> specs.FeedScope:
+    """The feed entries of `collection` this user could read (a superset of `can_read`)."""
+    spec = specs.find(collection)
+    return spec.feed_scope(p, tree) if spec is not None else specs.NOTHING
+
+
+def subtree_for(p: Principal, tree: OrgTree, roles: frozenset[str]) -> specs.FeedScope:
+    """A `feed_scope` for records read by `roles` in their scope (the usual rule)."""
+    if p.role not in roles:
+        return specs.NOTHING
+    return specs.FeedScope(subtree=scope_root(p, tree))
+
+
 def can_read(p: Principal, tree: OrgTree, collection: str, record: Record) -> bool:
     spec = specs.find(collection)
     return spec is not None and spec.can_read(p, tree, record)

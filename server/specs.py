@@ -25,6 +25,7 @@ from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 from piccolo.table import Table
 
@@ -78,7 +79,32 @@ class Admission:
     op: str
 
 
+@dataclass(frozen=True, slots=True)
+class FeedScope:
+    """Which change-feed entries of one collection a reader could read, in terms the pull's SQL
+    asks (issue 13, "scope in SQL"): a **superset** of `can_read`, never the authority — the
+    permission check still judges every record the query returns.  An entry matches when any
+    part matches; `FeedScope()` matches nothing.  The feed stores, per entry, the scope org
+    unit and owner (`CollectionSpec.scope`) and a second user and org unit (`also_scope`)."""
+
+    #: every entry of the collection (the directory, psych availability)
+    everything: bool = False
+    #: entries whose scope org unit lies in this unit's subtree
+    subtree: UUID | None = None
+    #: entries whose second org unit lies in this unit's subtree (an order's department)
+    alt_subtree: UUID | None = None
+    #: entries naming this user as owner or second user (an inbox, a referral's author)
+    user: UUID | None = None
+
+
+EVERYTHING = FeedScope(everything=True)
+NOTHING = FeedScope()
+
 ReadRule = Callable[[Principal, OrgTree, PermissionRecord], bool]
+#: the feed entries a reader could read (see FeedScope)
+FeedScopeRule = Callable[[Principal, OrgTree], FeedScope]
+#: (a second user, a second org unit) stored on a record's feed entry for `FeedScope`
+AlsoScopeRule = Callable[[PermissionRecord], "tuple[str | None, str | None]"]
 WriteRule = Callable[[Write], "str | None"]
 ScopeRule = Callable[[PermissionRecord], "tuple[str | None, str | None]"]
 AdmitRule = Callable[[Admission], "MutationError | None"]
@@ -95,6 +121,10 @@ DeviceCopyRule = Callable[[Principal, PermissionRecord], "PermissionRecord | Non
 
 def _no_scope(record: PermissionRecord) -> tuple[str | None, str | None]:
     return None, None
+
+
+def _everything(p: Principal, tree: OrgTree) -> FeedScope:
+    return EVERYTHING
 
 
 def _no_refs(_: Any) -> Iterable[Key]:
@@ -158,6 +188,12 @@ class CollectionSpec:
     derived_columns: tuple[str, ...] = ()
     #: their values from the working set (None: keep what the row holds)
     derive: DeriveRule | None = None
+    #: (second user, second org unit) a reader may be named by: a referral's author, a
+    #: conflict's other party, an order's department; stored on the feed entry
+    also_scope: AlsoScopeRule = _no_scope
+    #: the feed entries a reader could read, as SQL asks it: a superset of `can_read` (a
+    #: property test holds every spec to it).  Default: every entry (safe, and slow to pull)
+    feed_scope: FeedScopeRule = _everything
     # -- what a push must preload -------------------------------------------------------------
     #: records a mutation names that decide its outcome (a visit's dispute)
     mutation_refs: Callable[[Mutation], Iterable[Key]] = _no_refs

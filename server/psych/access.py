@@ -23,7 +23,7 @@ from server.permissions import (
     in_scope,
     scope_root,
 )
-from server.specs import Admission, PermissionRecord, Write
+from server.specs import Admission, FeedScope, PermissionRecord, Write
 from sync.model import MutationError
 
 #: fields a referral (a booking by someone other than the psychologist) may set
@@ -36,6 +36,18 @@ PRIVATE_SESSION_FIELDS = frozenset({"notes"})
 
 def psych_scope(record: PermissionRecord) -> tuple[str | None, str | None]:
     return id_of(record.get("room_id")), id_of(record.get("psychologist_id"))
+
+
+def session_also_scope(record: PermissionRecord) -> tuple[str | None, str | None]:
+    """A referral is read by its author too (`can_read_session`)."""
+    return id_of(record.get("created_by")), None
+
+
+def session_feed_scope(p: Principal, tree: OrgTree) -> FeedScope:
+    """Own sessions and referrals (owner = psychologist, second user = author), and for admins
+    the sessions in rooms of their scope."""
+    root = scope_root(p, tree) if p.role in ADMIN_ROLES else None
+    return FeedScope(user=p.user_id, subtree=root)
 
 
 # -- slots --------------------------------------------------------------------------------------

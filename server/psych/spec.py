@@ -10,6 +10,8 @@ from server.psych.access import (
     check_session_write,
     check_slot_write,
     psych_scope,
+    session_also_scope,
+    session_feed_scope,
     session_on_device,
     session_start,
 )
@@ -41,6 +43,8 @@ PSYCH_SESSIONS_SPEC = CollectionSpec(
     admit=admit_session,
     initial_states=session_start,
     scope=psych_scope,
+    also_scope=session_also_scope,
+    feed_scope=session_feed_scope,
     mutation_refs=session_mutation_refs,
     preload=preload_bookings,
     reactions=(warn_on_risk, notify_booking, close_warnings_of_deleted),

@@ -19,10 +19,9 @@ from server.accounts.principal import Principal
 from server.db import write_transaction
 from server.http.errors import ApiError
 from server.org.tree import OrgTree, load_tree
-from server.replication import attachments
+from server.replication import attachments, prefilter
 from server.replication.backends.current import backend
 from server.replication.cursor import Cursor, decode_cursor, encode_cursor
-from server.replication.feed import current_number
 from server.replication.gate import ScopeGate
 from server.replication.reactions import react
 from server.replication.rows import iso, table_of
@@ -161,7 +160,8 @@ def _valid_keys(keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
 async def pull_page(
     principal: Principal, cursor_text: str | None, limit: int, key: bytes
 ) -> PullOut:
-    tree = await load_tree()
+    head, tree_signature = await prefilter.head_and_tree()
+    tree = await prefilter.current_tree(await load_tree(), tree_signature)
     epoch = principal.scope_epoch  # read with the caller's device and user, one round trip
     org = str(principal.org_unit_id) if principal.org_unit_id else None
     rules = specs.rules_fingerprint()
@@ -170,7 +170,7 @@ async def pull_page(
     start = 0
     if cursor_text:
         cursor = decode_cursor(key, cursor_text, str(principal.user_id))
-        if cursor.seq > await current_number():
+        if cursor.seq > head:
             reset = True  # a cursor from another database, or one restored from a backup
         elif cursor.rules != rules:
             # The read rules changed (a new release): what this device may hold may have too.
@@ -183,7 +183,7 @@ async def pull_page(
             evict = await _evictions(principal, tree, cursor)
         else:
             start = cursor.seq
-    page = await backend().scan(principal, tree, start, limit)
+    page = await backend().scan(principal, tree, start, limit, head)
     return PullOut(
         server_time=server_time(),
         cursor=encode_cursor(

@@ -20,7 +20,7 @@ import msgspec
 
 from server import specs
 from server.accounts.tables import Device
-from server.permissions import record_scope
+from server.permissions import feed_keys, record_scope
 from server.replication.backends.base import FeedItem
 from server.replication.backends.current import backend
 from server.replication.rows import record_to_row, row_to_record, table_of
@@ -313,17 +313,9 @@ class WorkingSet:
         await self._write_set_deltas()
         feed = []
         for (collection, _), (record, _, _) in latest.items():
-            as_dict = {**record.fields, **self.derived_columns(record)}
-            scope, owner = record_scope(collection, as_dict)
+            keys = feed_keys(collection, self.permission_record(record))
             feed.append(
-                FeedItem(
-                    collection,
-                    UUID(record.id),
-                    record.version,
-                    record.deleted,
-                    UUID(scope) if scope else None,
-                    UUID(owner) if owner else None,
-                )
+                FeedItem(collection, UUID(record.id), record.version, record.deleted, *keys)
             )
         await self.db.publish(feed)  # last: it takes the feed counter's lock (feed.py)
 

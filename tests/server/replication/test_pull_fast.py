@@ -15,6 +15,7 @@ from server.accounts.principal import Principal
 from server.accounts.tables import User
 from server.db import engine
 from server.org.tree import load_tree
+from server.replication import prefilter
 from server.replication.backends.base import Backend
 from server.replication.backends.postgres import PostgresBackend
 from server.replication.backends.sqlite import PiccoloBackend
@@ -44,10 +45,11 @@ async def _principal(username: str) -> Principal:
 
 
 async def _pages(backend: Backend, principal: Principal, limit: int) -> list[Any]:
-    tree = await load_tree()
+    head, signature = await prefilter.head_and_tree()
+    tree = await prefilter.current_tree(await load_tree(), signature)
     pages, start = [], 0
     while True:
-        page = await backend.scan(principal, tree, start, limit)
+        page = await backend.scan(principal, tree, start, limit, head)
         start = page.last
         pages.append((page.changes, page.evict, page.last, page.has_more))
         if not page.has_more:
