@@ -28,7 +28,7 @@ async def forwards():
             ("sync_feed_alt_org_seq", "alt_org_id"),
         ):
             await RawTable.raw(f"CREATE INDEX IF NOT EXISTS {name} ON sync_feed ({column}, seq)")
-        from server.replication.prefilter import backfill_feed_keys
+        from server.replication.backfill import backfill_feed_keys
 
         await backfill_feed_keys()
 

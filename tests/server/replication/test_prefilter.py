@@ -218,3 +218,18 @@ async def test_a_grid_workers_prefilter_leaves_other_communities_out(client: Any
     )
     ids = {str(r["record_id"]) for r in await FeedEntry.raw(sql, *args)}
     assert in_a in ids and in_b not in ids
+
+
+async def test_the_backfill_restores_the_feed_keys_of_older_entries(client: Any) -> None:
+    """Entries written before the second user/org unit existed get them from their records."""
+    from server.replication.backfill import backfill_feed_keys
+    from tests.server.replication.support import create, new_order
+
+    order = await create(await as_user(client, "admin.a"), "dispatch_orders", new_order())
+    key = f"dispatch_orders/{order}"
+    [before] = await FeedEntry.select(FeedEntry.alt_org_id).where(FeedEntry.key == key)
+    assert before["alt_org_id"] is not None
+    await FeedEntry.update({FeedEntry.alt_org_id: None}).where(FeedEntry.key == key)
+    await backfill_feed_keys()
+    [after] = await FeedEntry.select(FeedEntry.alt_org_id).where(FeedEntry.key == key)
+    assert str(after["alt_org_id"]) == str(before["alt_org_id"])
