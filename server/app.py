@@ -22,6 +22,7 @@ from server.health.controllers import live, ready
 from server.http.handlers import EXCEPTION_HANDLERS, JsonBodyRequest
 from server.http.middleware import RequestContextMiddleware, configure_logging
 from server.http.openapi import components as openapi_components
+from server.http.overload import Load, LoadShedder
 from server.notify.controllers import PushController
 from server.replication.controllers import (
     AttachmentController,
@@ -65,9 +66,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
         finally:
             await close_pool()
 
+    load = Load(max_in_flight=settings.max_in_flight)
     app = Litestar(
         route_handlers=_route_handlers(),
-        state=State({"accounts": AccountService(settings, secret), "settings": settings}),
+        state=State(
+            {"accounts": AccountService(settings, secret), "settings": settings, "load": load}
+        ),
         lifespan=[lifespan],
         middleware=[DefineMiddleware(BearerAuthMiddleware, exclude=PUBLIC_PATHS)],
         exception_handlers=EXCEPTION_HANDLERS,
@@ -84,8 +88,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     # Outermost, around Litestar's own error handling: every response gets the request id and
     # security headers and is logged with its real status, 401s and unknown routes included.
+    # Inside it, the load shedder: a refused request is logged and carries the headers, but
+    # costs no authentication and no database (server/http/overload.py).
     app.asgi_handler = RequestContextMiddleware(
-        app.asgi_handler, hsts=(settings.public_url or "").startswith("https://")
+        LoadShedder(app.asgi_handler, load),
+        hsts=(settings.public_url or "").startswith("https://"),
     )
     return app
 

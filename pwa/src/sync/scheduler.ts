@@ -77,7 +77,9 @@ async function run(): Promise<void> {
     }
     failures += 1;
     let wait = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** failures) * (0.8 + Math.random() * 0.4);
-    if (e instanceof ApiError && e.retryAfter) wait = Math.max(wait, e.retryAfter * 1000);
+    // Retry-After is the earliest; spread from there, so devices refused together (a 503 from an
+    // overloaded server) do not all come back in the same second.
+    if (e instanceof ApiError && e.retryAfter) wait = Math.max(wait, e.retryAfter * 1000 * (1 + Math.random()));
     const code =
       e instanceof NetworkError ? "offline" : e instanceof ApiError || e instanceof SyncError ? e.code : "unknown";
     updateSyncState({
