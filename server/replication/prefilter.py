@@ -30,6 +30,7 @@ from server.replication.tables import FeedCounter, FeedEntry, OrgAncestor
 
 #: the sync_counter row that holds the signature of the tree `sync_org_ancestors` was built from
 TREE_ROW = 2
+HORIZON_ROW = 3  # server/replication/compaction.py
 _FEED = FeedEntry._meta.tablename
 _ANCESTORS = OrgAncestor._meta.tablename
 
@@ -118,27 +119,33 @@ def visible_entries_sql(
     return sql + params.add(limit), params.values
 
 
-# -- the feed head and the tree's signature, in one query ---------------------------------------
+# -- the feed head, the tree's signature and the compaction horizon, in one query -------------
 
-HEAD_SQL = "SELECT id, value FROM sync_counter WHERE id IN (1, 2)"
+HEAD_SQL = "SELECT id, value FROM sync_counter WHERE id IN (1, 2, 3)"
 
 
-def read_head(rows: list[Any]) -> tuple[int, int | None]:
-    """(feed head, signature of the tree the ancestors table holds) from HEAD_SQL's rows."""
-    values = {int(r[0] if not isinstance(r, dict) else r["id"]): r for r in rows}
-    head = values.get(1)
-    tree_row = values.get(TREE_ROW)
+@dataclass(frozen=True, slots=True)
+class Head:
+    #: the feed counter: every number up to it has committed
+    seq: int
+    #: the signature of the tree `sync_org_ancestors` holds (None: never built)
+    tree: int | None
+    #: the highest feed number compaction removed (0: none)
+    horizon: int
 
-    def value(row: Any) -> int:
-        return int(row[1] if not isinstance(row, dict) else row["value"])
 
-    return (value(head) if head is not None else 0), (
-        value(tree_row) if tree_row is not None else None
-    )
+def read_head(rows: list[Any]) -> Head:
+    values = {int(r["id"]): int(r["value"]) for r in rows}
+    return Head(values.get(1, 0), values.get(TREE_ROW), values.get(HORIZON_ROW, 0))
+
+
+async def read_feed_head() -> Head:
+    return read_head(await FeedCounter.raw(HEAD_SQL))
 
 
 async def head_and_tree() -> tuple[int, int | None]:
-    return read_head(await FeedCounter.raw(HEAD_SQL))
+    head = await read_feed_head()
+    return head.seq, head.tree
 
 
 async def current_tree(tree: OrgTree, stored_signature: int | None) -> OrgTree:

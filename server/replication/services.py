@@ -160,8 +160,9 @@ def _valid_keys(keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
 async def pull_page(
     principal: Principal, cursor_text: str | None, limit: int, key: bytes
 ) -> PullOut:
-    head, tree_signature = await prefilter.head_and_tree()
-    tree = await prefilter.current_tree(await load_tree(), tree_signature)
+    feed = await prefilter.read_feed_head()
+    head = feed.seq
+    tree = await prefilter.current_tree(await load_tree(), feed.tree)
     epoch = principal.scope_epoch  # read with the caller's device and user, one round trip
     org = str(principal.org_unit_id) if principal.org_unit_id else None
     rules = specs.rules_fingerprint()
@@ -172,6 +173,11 @@ async def pull_page(
         cursor = decode_cursor(key, cursor_text, str(principal.user_id))
         if cursor.seq > head:
             reset = True  # a cursor from another database, or one restored from a backup
+        elif feed.horizon > max(cursor.seq, cursor.horizon):
+            # a compaction since this cursor was issued removed tombstones after it: the device
+            # may hold records whose delete it can no longer hear of, so it replaces its store
+            # (a compaction before it removed only what a store built since never held)
+            reset = True
         elif cursor.rules != rules:
             # The read rules changed (a new release): what this device may hold may have too.
             # Replacing its store drops whatever it may no longer hold.
@@ -187,7 +193,10 @@ async def pull_page(
     return PullOut(
         server_time=server_time(),
         cursor=encode_cursor(
-            key, Cursor(page.last, epoch, principal.role, org, str(principal.user_id), rules)
+            key,
+            Cursor(
+                page.last, epoch, principal.role, org, str(principal.user_id), rules, feed.horizon
+            ),
         ),
         has_more=page.has_more,
         reset=reset,

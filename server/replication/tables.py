@@ -31,6 +31,9 @@ class FeedEntry(Table, tablename="sync_feed"):
     #: conflict's other party, an order's department): `CollectionSpec.also_scope`
     alt_user_id = UUID(null=True, default=None, index=True)
     alt_org_id = UUID(null=True, default=None, index=True)
+    #: when this entry was (re)numbered: tombstones older than the retention are compacted away
+    #: (server/replication/compaction.py)
+    changed_at = Timestamptz(null=True, default=None, index=True)
 
 
 class OrgAncestor(Table, tablename="sync_org_ancestors"):

@@ -6,7 +6,7 @@ back to it outside a write transaction (where there is no asyncpg connection to 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -121,6 +121,7 @@ class PiccoloBackend(Backend):
             return await current_number()
         last = await take_numbers(len(latest))
         first = last - len(latest) + 1
+        now = datetime.now(UTC)
         rows = [
             FeedEntry(
                 key=f"{item.collection}/{item.record_id}",
@@ -133,6 +134,7 @@ class PiccoloBackend(Backend):
                 owner_id=item.owner_id,
                 alt_user_id=item.alt_user_id,
                 alt_org_id=item.alt_org_id,
+                changed_at=now,
             )
             for offset, item in enumerate(latest)
         ]
@@ -147,6 +149,7 @@ class PiccoloBackend(Backend):
                 FeedEntry.owner_id,
                 FeedEntry.alt_user_id,
                 FeedEntry.alt_org_id,
+                FeedEntry.changed_at,
             ],
         )
         await query

@@ -1,4 +1,5 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
+from piccolo.columns.column_types import Timestamptz
 from piccolo.columns.column_types import UUID
 from piccolo.columns.column_types import Varchar
 from piccolo.columns.defaults.uuid import UUID4
@@ -6,7 +7,7 @@ from piccolo.columns.indexes import IndexMethod
 
 ID = "2026-12-03T10:55:14:808687"
 VERSION = "1.38.0"
-DESCRIPTION = "pull pre-filter: feed alt columns, org ancestors"
+DESCRIPTION = "pull pre-filter: feed alt columns, org ancestors; feed changed_at"
 
 
 async def forwards():
@@ -113,6 +114,27 @@ async def forwards():
         db_column_name="alt_user_id",
         column_class_name="UUID",
         column_class=UUID,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="FeedEntry",
+        tablename="sync_feed",
+        column_name="changed_at",
+        db_column_name="changed_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
         params={
             "default": None,
             "null": True,

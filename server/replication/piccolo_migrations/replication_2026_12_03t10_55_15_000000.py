@@ -31,6 +31,9 @@ async def forwards():
         from server.replication.backfill import backfill_feed_keys
 
         await backfill_feed_keys()
+        # entries from before `changed_at` count from now: compaction waits a full retention
+        # before removing their tombstones (no device resets the day of the upgrade)
+        await RawTable.raw("UPDATE sync_feed SET changed_at = CURRENT_TIMESTAMP WHERE changed_at IS NULL")
 
     manager.add_raw(indexes_and_backfill)
     return manager

@@ -20,21 +20,24 @@ async def test_a_request_over_the_bound_is_refused_while_the_others_still_run() 
     """Two requests hold both slots (their handler waits on an event nobody sets yet); a third
     is answered 503 while they are still in progress — so it did not wait for a slot."""
     release = asyncio.Event()
+    both_started = asyncio.Event()
     started = 0
 
     async def slow_app(scope: Any, receive: Any, send: Any) -> None:
         nonlocal started
         started += 1
+        if started == 2:
+            both_started.set()
         await release.wait()
         await send({"type": "http.response.start", "status": 200, "headers": []})
         await send({"type": "http.response.body", "body": b"{}"})
 
     load = Load(max_in_flight=2)
-    transport = httpx.ASGITransport(app=LoadShedder(slow_app, load))
+    shedder: Any = LoadShedder(slow_app, load)
+    transport = httpx.ASGITransport(app=shedder)
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
         held = [asyncio.create_task(client.get("/api/sync/pull")) for _ in range(2)]
-        while started < 2:
-            await asyncio.sleep(0)
+        await both_started.wait()
         refused = await client.get("/api/sync/pull")
         assert not release.is_set() and not any(t.done() for t in held)
         assert_error(refused, 503, "overloaded")
@@ -54,7 +57,7 @@ async def test_a_flood_of_pulls_gets_503s_with_retry_after_and_health_shows_it()
     from server.app import create_app
     from server.settings import get_settings
 
-    app = create_app(dataclasses.replace(get_settings(), max_in_flight=2))
+    app: Any = create_app(dataclasses.replace(get_settings(), max_in_flight=2))
     transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50001))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver.local") as c:
         session = await login(c, "gw.a1")
