@@ -17,12 +17,17 @@ from server.access.controllers import AccessLogController, RecordController
 from server.accounts.auth import PUBLIC_PATHS, BearerAuthMiddleware
 from server.accounts.controllers import AdminController, AuthController
 from server.accounts.services import AccountService
+from server.command.controllers import CommandController
 from server.db import close_pool, start_pool
+from server.geo.config import tile_origin
+from server.geo.controllers import MapController
 from server.health.controllers import live, ready
 from server.http.handlers import EXCEPTION_HANDLERS, JsonBodyRequest
 from server.http.middleware import RequestContextMiddleware, configure_logging
 from server.http.openapi import components as openapi_components
 from server.http.overload import Load, LoadShedder
+from server.live.bus import make_plugin as live_channels
+from server.live.stream import LiveController
 from server.notify.controllers import PushController
 from server.replication.controllers import (
     AttachmentController,
@@ -30,6 +35,7 @@ from server.replication.controllers import (
     SyncController,
 )
 from server.settings import Settings, embedded_secret, get_settings
+from server.timeline.controllers import TimelineController
 from server.web.controllers import asset, index, root_file
 
 
@@ -46,6 +52,10 @@ def _route_handlers() -> list[Any]:
         PushController,
         RecordController,
         AccessLogController,
+        CommandController,
+        LiveController,
+        MapController,
+        TimelineController,
         index,
         asset,
         root_file,
@@ -73,6 +83,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             {"accounts": AccountService(settings, secret), "settings": settings, "load": load}
         ),
         lifespan=[lifespan],
+        plugins=[live_channels(settings)],
         middleware=[DefineMiddleware(BearerAuthMiddleware, exclude=PUBLIC_PATHS)],
         exception_handlers=EXCEPTION_HANDLERS,
         request_class=JsonBodyRequest,
@@ -90,9 +101,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
     # security headers and is logged with its real status, 401s and unknown routes included.
     # Inside it, the load shedder: a refused request is logged and carries the headers, but
     # costs no authentication and no database (server/http/overload.py).
+    tiles = tile_origin(settings.map_tile_url)
     app.asgi_handler = RequestContextMiddleware(
         LoadShedder(app.asgi_handler, load),
         hsts=(settings.public_url or "").startswith("https://"),
+        image_sources=(tiles,) if tiles else (),
     )
     return app
 

@@ -23,4 +23,6 @@ WARNINGS_SPEC = CollectionSpec(
     feed_scope=warning_feed_scope,
     reactions=(route_new_warning,),
     jobs=(Job("red_warnings", resend_red_warnings),),
+    # a warning's level (at creation), its closing and each acknowledgement are facts
+    fact_fields=("level", "status", "acknowledged_by"),
 )
