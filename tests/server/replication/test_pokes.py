@@ -66,3 +66,50 @@ async def test_the_stream_needs_a_token(live_app: InProcessServer) -> None:  # n
         response = await client.get("/api/sync/events")
         assert response.status_code == 401
         assert response.json()["error"]["code"]
+
+
+async def test_which_changes_poke_which_readers() -> None:
+    """The decision behind every poke, on the demo tree: a change pokes the readers whose feed
+    scopes it touches (the same scopes the pull's SQL pre-filter uses), not others."""
+    import uuid
+
+    from server.accounts.principal import Principal
+    from server.live.events import ChangeEvent
+    from server.org.tree import load_tree
+    from server.replication.pokes import concerns
+    from server.replication.prefilter import arms_for
+    from tests.helpers import COMMUNITY_A, DISTRICT, HOUSING, STREET_A
+
+    tree = await load_tree(force=True)
+
+    def reader(role: str, unit: uuid.UUID) -> Principal:
+        return Principal(uuid.uuid4(), uuid.uuid4(), role, role, unit)
+
+    def event(collection: str, scope: uuid.UUID | None, owner: str | None = None) -> ChangeEvent:
+        return ChangeEvent(
+            collection=collection,
+            id=str(uuid.uuid4()),
+            version=1,
+            op="created",
+            scope_org_id=str(scope) if scope else None,
+            owner_id=owner,
+        )
+
+    gw_a = reader("grid_worker", COMMUNITY_A)
+    admin_b = reader("community_admin", COMMUNITY_B)
+    street_a = reader("street_admin", STREET_A)
+    district = reader("district_admin", DISTRICT)
+    officer = reader("department_officer", HOUSING)
+    cases = [
+        (event("disputes", COMMUNITY_A), {gw_a, street_a, district}),
+        (event("disputes", COMMUNITY_B), {admin_b, district}),
+        (event("warnings", COMMUNITY_B), {admin_b, district}),
+        (event("dispatch_orders", COMMUNITY_B), {admin_b, district, officer}),
+        (event("notifications", None, str(gw_a.user_id)), {gw_a}),
+        (event("org_units", None), {gw_a, admin_b, street_a, district, officer}),
+    ]
+    for change, poked in cases:
+        for who in (gw_a, admin_b, street_a, district, officer):
+            expected = who in poked
+            got = concerns(who, arms_for(who, tree), tree, change)
+            assert got is expected, (change.collection, change.scope_org_id, who.role)
