@@ -9,11 +9,14 @@ import { getMeta } from "../storage/meta";
 import { listRejected, pendingCount } from "../storage/outbox";
 import { runSyncCycle, SyncError } from "./engine";
 import { onBroadcast } from "./events";
+import { pokesConnected, startPokes } from "./pokes";
 import { withLock } from "./locks";
 import { syncState, updateSyncState } from "./state";
 
 const EDIT_DEBOUNCE_MS = 2_000;
 const INTERVAL_MS = 60_000;
+/** with the poke stream up, the periodic sync is only a safety net */
+const POKED_INTERVAL_MS = 5 * 60_000;
 const MAX_BACKOFF_MS = 5 * 60_000;
 
 let timer: ReturnType<typeof setTimeout> | undefined;
@@ -116,8 +119,13 @@ export function startSyncScheduler(): void {
     if (document.visibilityState === "visible") requestSync("interval");
   });
   setInterval(() => {
-    if (document.visibilityState === "visible" && navigator.onLine) requestSync("interval");
+    if (document.visibilityState !== "visible" || !navigator.onLine) return;
+    // pokes tell us when there is something to pull; then the timer only checks now and then
+    const last = syncState().lastSyncAt ?? 0;
+    if (pokesConnected() && Date.now() - last < POKED_INTERVAL_MS) return;
+    requestSync("interval");
   }, INTERVAL_MS);
+  startPokes(() => requestSync("push"));
   navigator.serviceWorker?.addEventListener("message", (ev: MessageEvent) => {
     if (ev.data?.type === "sync-request") requestSync("push");
   });
