@@ -13,6 +13,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
 from server import specs
+from server.access.controllers import AccessLogController, RecordController
 from server.accounts.auth import PUBLIC_PATHS, BearerAuthMiddleware
 from server.accounts.controllers import AdminController, AuthController
 from server.accounts.services import AccountService
@@ -25,6 +26,7 @@ from server.health.controllers import live, ready
 from server.http.handlers import EXCEPTION_HANDLERS, JsonBodyRequest
 from server.http.middleware import RequestContextMiddleware, configure_logging
 from server.http.openapi import components as openapi_components
+from server.http.overload import Load, LoadShedder
 from server.live.bus import make_plugin as live_channels
 from server.live.stream import LiveController
 from server.notify.controllers import PushController
@@ -50,6 +52,8 @@ def _route_handlers() -> list[Any]:
         AttachmentController,
         PushController,
         AgreementController,
+        RecordController,
+        AccessLogController,
         CommandController,
         LiveController,
         MapController,
@@ -74,9 +78,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
         finally:
             await close_pool()
 
+    load = Load(max_in_flight=settings.max_in_flight)
     app = Litestar(
         route_handlers=_route_handlers(),
-        state=State({"accounts": AccountService(settings, secret), "settings": settings}),
+        state=State(
+            {"accounts": AccountService(settings, secret), "settings": settings, "load": load}
+        ),
         lifespan=[lifespan],
         plugins=[live_channels(settings)],
         middleware=[DefineMiddleware(BearerAuthMiddleware, exclude=PUBLIC_PATHS)],
@@ -94,9 +101,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     # Outermost, around Litestar's own error handling: every response gets the request id and
     # security headers and is logged with its real status, 401s and unknown routes included.
+    # Inside it, the load shedder: a refused request is logged and carries the headers, but
+    # costs no authentication and no database (server/http/overload.py).
     tiles = tile_origin(settings.map_tile_url)
     app.asgi_handler = RequestContextMiddleware(
-        app.asgi_handler,
+        LoadShedder(app.asgi_handler, load),
         hsts=(settings.public_url or "").startswith("https://"),
         image_sources=(tiles,) if tiles else (),
     )

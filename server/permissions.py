@@ -39,6 +39,9 @@ ROLE_RANK = {
 }
 ADMIN_ROLES = frozenset({"community_admin", "street_admin", "district_admin"})
 COMMUNITY_STAFF = frozenset({"grid_worker", "lawyer", "community_admin"})
+#: supervisors of a subtree: they read everything in it online, while their devices hold only
+#: what they act on, personal data reduced (COMMAND_API.md "Supervisors' devices hold less")
+SUPERVISORS = frozenset({"street_admin", "district_admin"})
 
 
 class Denied(Exception):
@@ -107,6 +110,32 @@ def record_scope(collection: str, record: Record) -> tuple[str | None, str | Non
     return spec.scope(record) if spec is not None else (None, None)
 
 
+def feed_keys(
+    collection: str, record: Record
+) -> tuple[UUID | None, UUID | None, UUID | None, UUID | None]:
+    """(scope org unit, owner, second user, second org unit) of a record's feed entry: what the
+    pull's SQL pre-filter matches a reader's `FeedScope` against."""
+    spec = specs.find(collection)
+    if spec is None:
+        return None, None, None, None
+    scope, owner = spec.scope(record)
+    also_user, also_unit = spec.also_scope(record)
+    return as_uuid(scope), as_uuid(owner), as_uuid(also_user), as_uuid(also_unit)
+
+
+def feed_scope(p: Principal, tree: OrgTree, collection: str) -> specs.FeedScope:
+    """The feed entries of `collection` this user could read (a superset of `can_read`)."""
+    spec = specs.find(collection)
+    return spec.feed_scope(p, tree) if spec is not None else specs.NOTHING
+
+
+def subtree_for(p: Principal, tree: OrgTree, roles: frozenset[str]) -> specs.FeedScope:
+    """A `feed_scope` for records read by `roles` in their scope (the usual rule)."""
+    if p.role not in roles:
+        return specs.NOTHING
+    return specs.FeedScope(subtree=scope_root(p, tree))
+
+
 def can_read(p: Principal, tree: OrgTree, collection: str, record: Record) -> bool:
     spec = specs.find(collection)
     return spec is not None and spec.can_read(p, tree, record)
@@ -137,6 +166,27 @@ def visible_fields(p: Principal, collection: str, record: Record) -> Record:
     return record
 
 
+def holds_less(p: Principal) -> bool:
+    """Whether this user's devices hold a minimised copy of their scope."""
+    return p.role in SUPERVISORS
+
+
+def device_copy(p: Principal, collection: str, record: Record) -> Record | None:
+    """What this user's device holds of a record they may read (`record` is already without
+    the fields they may not read): the record, reduced, or None to keep it off the device.
+    The spec's `device_copy` decides; pulls ask this, the online read does not."""
+    spec = specs.find(collection)
+    if spec is None or spec.device_copy is None:
+        return record
+    return spec.device_copy(p, record)
+
+
+def online_only_for_supervisors(p: Principal, record: Record) -> Record | None:
+    """A `device_copy` rule: supervisors read these records online only (casework they do not
+    act on from the phone: visits, consultations, psych sessions); everyone else holds them."""
+    return None if holds_less(p) else record
+
+
 def check_write(
     p: Principal,
     tree: OrgTree,
@@ -158,6 +208,10 @@ def check_write(
         return "this record is outside your scope"
     if spec is None:
         return "unknown collection"
+    if current is not None and holds_less(p) and spec.reduced_fields & set(proposed):
+        # the device edited a reduced copy: merging it would erase what it never held
+        reduced = ", ".join(sorted(spec.reduced_fields & set(proposed)))
+        return f"supervisors' devices hold {reduced} reduced; community staff edit them"
     merged: dict[str, Any] = {**(current or {}), **proposed}
     return spec.check_write(specs.Write(p, tree, current, proposed, merged, op))
 

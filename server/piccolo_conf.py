@@ -36,6 +36,7 @@ APP_REGISTRY = AppRegistry(
         "server.notify.piccolo_app",
         "server.warnings.piccolo_app",
         "server.dispatch.piccolo_app",
+        "server.access.piccolo_app",
         "server.disputes.piccolo_app",
         "server.agreements.piccolo_app",
     ]

@@ -52,6 +52,9 @@ class Settings:
     trusted_proxies: str = "127.0.0.1"
     max_body_bytes: int = 1024 * 1024
     max_attachment_bytes: int = 5 * 1024 * 1024
+    #: requests in progress per worker before the rest get 503 + Retry-After at once
+    #: (DOORSTEP_MAX_IN_FLIGHT; server/http/overload.py)
+    max_in_flight: int = 32
     #: argon2 cost: "production" (RFC 9106 low-memory) unless the test suite asks for "test"
     argon2_profile: str = "production"
     #: the command map's optional base map: an XYZ tile URL template ({z}/{x}/{y}, {s} for
@@ -118,6 +121,7 @@ def load_settings() -> Settings:
         trusted_proxies=_trusted_proxies(),
         login_max_failures=_positive_int("DOORSTEP_LOGIN_MAX_FAILURES", 5),
         login_max_failures_per_address=_positive_int("DOORSTEP_LOGIN_MAX_FAILURES_PER_ADDRESS", 50),
+        max_in_flight=_positive_int("DOORSTEP_MAX_IN_FLIGHT", 32),
         map_tile_url=_map_tile_url(),
         map_crs=_map_crs(),
     )

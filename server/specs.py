@@ -19,11 +19,13 @@ type checker only (`TYPE_CHECKING`): they live in `server/replication/`, above t
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 from piccolo.table import Table
 
@@ -77,7 +79,32 @@ class Admission:
     op: str
 
 
+@dataclass(frozen=True, slots=True)
+class FeedScope:
+    """Which change-feed entries of one collection a reader could read, in terms the pull's SQL
+    asks (issue 13, "scope in SQL"): a **superset** of `can_read`, never the authority — the
+    permission check still judges every record the query returns.  An entry matches when any
+    part matches; `FeedScope()` matches nothing.  The feed stores, per entry, the scope org
+    unit and owner (`CollectionSpec.scope`) and a second user and org unit (`also_scope`)."""
+
+    #: every entry of the collection (the directory, psych availability)
+    everything: bool = False
+    #: entries whose scope org unit lies in this unit's subtree
+    subtree: UUID | None = None
+    #: entries whose second org unit lies in this unit's subtree (an order's department)
+    alt_subtree: UUID | None = None
+    #: entries naming this user as owner or second user (an inbox, a referral's author)
+    user: UUID | None = None
+
+
+EVERYTHING = FeedScope(everything=True)
+NOTHING = FeedScope()
+
 ReadRule = Callable[[Principal, OrgTree, PermissionRecord], bool]
+#: the feed entries a reader could read (see FeedScope)
+FeedScopeRule = Callable[[Principal, OrgTree], FeedScope]
+#: (a second user, a second org unit) stored on a record's feed entry for `FeedScope`
+AlsoScopeRule = Callable[[PermissionRecord], "tuple[str | None, str | None]"]
 WriteRule = Callable[[Write], "str | None"]
 ScopeRule = Callable[[PermissionRecord], "tuple[str | None, str | None]"]
 AdmitRule = Callable[[Admission], "MutationError | None"]
@@ -87,10 +114,17 @@ Reaction = Callable[["Reactor", Applied], Awaitable[list[Applied]]]
 Preload = Callable[["WorkingSet", list[Mutation]], Awaitable[None]]
 #: the record as this user may see it, for collections whose privacy is not a field list
 VisibleRule = Callable[[Principal, PermissionRecord], PermissionRecord]
+#: what this reader's device holds of a record they may read: the record (reduced), or None
+#: to keep it off the device (it is read online instead)
+DeviceCopyRule = Callable[[Principal, PermissionRecord], "PermissionRecord | None"]
 
 
 def _no_scope(record: PermissionRecord) -> tuple[str | None, str | None]:
     return None, None
+
+
+def _everything(p: Principal, tree: OrgTree) -> FeedScope:
+    return EVERYTHING
 
 
 def _no_refs(_: Any) -> Iterable[Key]:
@@ -130,6 +164,17 @@ class CollectionSpec:
     #: what a reader may see of a record when that is not a fixed field list (a conflict
     #: copies another record's private values); `permissions.visible_fields` asks it
     visible: VisibleRule | None = None
+    # -- data minimisation (COMMAND_API.md "Supervisors' devices hold less") ----------------
+    #: what a reader's *device* holds of a record they may read (pulls only; the online read
+    #: `GET /api/records/...` answers the whole visible record): the record reduced, or None
+    #: to keep it off the device.  Default: the whole visible record.
+    device_copy: DeviceCopyRule | None = None
+    #: the fields `device_copy` may reduce: a reader whose copy of a record is reduced may not
+    #: write them (a set merge against a reduced copy would erase what the device never saw)
+    reduced_fields: frozenset[str] = frozenset()
+    #: bump when `can_read` or `device_copy` changes what devices may hold: a cursor issued
+    #: under other rules is answered `reset`, so devices drop what they may no longer hold
+    rules_version: int = 1
     #: domain checks before the permission slice, with the working set at hand (references,
     #: field relations such as deadlines in order, initial states); any error code
     admit: AdmitRule | None = None
@@ -143,6 +188,12 @@ class CollectionSpec:
     derived_columns: tuple[str, ...] = ()
     #: their values from the working set (None: keep what the row holds)
     derive: DeriveRule | None = None
+    #: (second user, second org unit) a reader may be named by: a referral's author, a
+    #: conflict's other party, an order's department; stored on the feed entry
+    also_scope: AlsoScopeRule = _no_scope
+    #: the feed entries a reader could read, as SQL asks it: a superset of `can_read` (a
+    #: property test holds every spec to it).  Default: every entry (safe, and slow to pull)
+    feed_scope: FeedScopeRule = _everything
     # -- what a push must preload -------------------------------------------------------------
     #: records a mutation names that decide its outcome (a visit's dispute)
     mutation_refs: Callable[[Mutation], Iterable[Key]] = _no_refs
@@ -228,3 +279,11 @@ def all_specs() -> Iterator[CollectionSpec]:
 def names() -> list[str]:
     ensure_loaded()
     return list(_SPECS)
+
+
+def rules_fingerprint() -> str:
+    """A short digest of every collection's read rules version: pull cursors carry it, and a
+    cursor issued under other rules is answered `reset` (docs/sync.md "Rule changes")."""
+    ensure_loaded()
+    text = ";".join(f"{name}={spec.rules_version}" for name, spec in sorted(_SPECS.items()))
+    return hashlib.sha256(text.encode()).hexdigest()[:12]

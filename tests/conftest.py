@@ -59,6 +59,9 @@ def _configure_environment() -> None:
     os.environ["DOORSTEP_DATA_DIR"] = str(_DATA_DIR)
     os.environ["DOORSTEP_SECRET_KEY"] = "test-secret-key-" + "x" * 40
     os.environ.setdefault("DOORSTEP_ARGON2_PROFILE", "test")
+    # Tests fire in-process bursts to test other limits (logins, pushes); the load shedder has
+    # its own tests with a small bound (tests/server/http/test_overload.py).
+    os.environ.setdefault("DOORSTEP_MAX_IN_FLIGHT", "1000")
     os.environ.setdefault("DOORSTEP_VAPID_SUBJECT", "mailto:tests@doorstep.invalid")
     if "DOORSTEP_VAPID_PRIVATE_KEY" not in os.environ:
         from server.cli import generate_vapid_keys

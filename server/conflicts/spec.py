@@ -11,20 +11,31 @@ from typing import Any
 
 from server.accounts.principal import Principal
 from server.conflicts.tables import Conflict
-from server.conflicts.visibility import visible_conflict
+from server.conflicts.visibility import conflict_on_device, visible_conflict
 from server.inbox.notices import Notice, notify
 from server.org.tree import OrgTree
-from server.permissions import ADMIN_ROLES, id_of, in_scope
+from server.permissions import ADMIN_ROLES, id_of, in_scope, scope_root
 from server.replication.reactions import Reactor
 from server.replication.store import WorkingSet
-from server.specs import CollectionSpec, Key, PermissionRecord, Write
+from server.specs import CollectionSpec, FeedScope, Key, PermissionRecord, Write
 from sync.conflicts import CONFLICTS
 from sync.context import conflict_id
 from sync.model import Applied, Mutation, Record
 
 
 def conflict_scope(record: PermissionRecord) -> tuple[str | None, str | None]:
-    return id_of(record.get("scope_org_id")), None
+    """Scoped like its target; owned by the user whose edit was held (`yours_by`)."""
+    return id_of(record.get("scope_org_id")), id_of(record.get("yours_by"))
+
+
+def conflict_also_scope(record: PermissionRecord) -> tuple[str | None, str | None]:
+    """The other party to the clash reads it too."""
+    return id_of(record.get("theirs_by")), None
+
+
+def conflict_feed_scope(p: Principal, tree: OrgTree) -> FeedScope:
+    root = scope_root(p, tree) if p.role in ADMIN_ROLES else None
+    return FeedScope(user=p.user_id, subtree=root)
 
 
 def can_read_conflict(p: Principal, tree: OrgTree, record: PermissionRecord) -> bool:
@@ -91,10 +102,14 @@ CONFLICTS_SPEC = CollectionSpec(
     can_read=can_read_conflict,
     check_write=check_conflict_write,
     scope=conflict_scope,
+    also_scope=conflict_also_scope,
+    feed_scope=conflict_feed_scope,
     derived_columns=("scope_org_id",),
     derive=derive_conflict,
     record_refs=conflict_record_refs,
     reactions=(notify_clash,),
     preload=preload_opened_conflicts,
     visible=visible_conflict,
+    device_copy=conflict_on_device,
+    rules_version=2,
 )

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from server import specs
+from server import permissions, specs
 from server.accounts.principal import Principal
 
 #: the fields of a conflict that hold copies of the target's values
@@ -57,4 +57,33 @@ def visible_conflict(reader: Principal, conflict: Mapping[str, Any]) -> Mapping[
     }
 
 
-__all__ = ["VALUE_KEYS", "visible_conflict"]
+def conflict_on_device(reader: Principal, conflict: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """What a reader's device holds of a conflict.  Supervisors hold only the clashes of their
+    own edits (a clash in their subtree is read online), and never the values their copy of
+    the target reduces (a dispute's parties): copies of the target are as reduced as the
+    target (COMMAND_API.md "Supervisors' devices hold less")."""
+    if not permissions.holds_less(reader):
+        return conflict
+    me = str(reader.user_id)
+    if me not in (conflict.get("yours_by"), conflict.get("theirs_by")):
+        return None
+    spec = specs.find(str(conflict.get("target_collection")))
+    reduced = spec.reduced_fields if spec is not None else frozenset()
+    if not reduced:
+        return conflict
+    name = conflict.get("field")
+    if isinstance(name, str):
+        if name.split("#", 1)[0] in reduced:
+            return {k: v for k, v in conflict.items() if k not in VALUE_KEYS}
+        return conflict
+    return {
+        k: (
+            {f: x for f, x in v.items() if f not in reduced}
+            if k in VALUE_KEYS and isinstance(v, Mapping)
+            else v
+        )
+        for k, v in conflict.items()
+    }
+
+
+__all__ = ["VALUE_KEYS", "conflict_on_device", "visible_conflict"]

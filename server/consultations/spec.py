@@ -8,8 +8,15 @@ from server.consultations.schema import CONSULTATIONS
 from server.consultations.tables import Consultation
 from server.disputes.citations import check_cited_dispute, cited_dispute_refs
 from server.org.tree import OrgTree
-from server.permissions import ADMIN_ROLES, admit_new_in_community, id_of, in_scope
-from server.specs import Admission, CollectionSpec, PermissionRecord, Write
+from server.permissions import (
+    ADMIN_ROLES,
+    admit_new_in_community,
+    id_of,
+    in_scope,
+    online_only_for_supervisors,
+    subtree_for,
+)
+from server.specs import Admission, CollectionSpec, FeedScope, PermissionRecord, Write
 from sync.model import MutationError
 
 
@@ -19,6 +26,10 @@ def consultation_scope(record: PermissionRecord) -> tuple[str | None, str | None
 
 def can_read_consultation(p: Principal, tree: OrgTree, record: PermissionRecord) -> bool:
     return p.role in {"lawyer"} | ADMIN_ROLES and in_scope(p, tree, record.get("community_id"))
+
+
+def consultation_feed_scope(p: Principal, tree: OrgTree) -> FeedScope:
+    return subtree_for(p, tree, frozenset({"lawyer"}) | ADMIN_ROLES)
 
 
 def check_consultation_write(w: Write) -> str | None:
@@ -45,4 +56,8 @@ CONSULTATIONS_SPEC = CollectionSpec(
     admit=admit_consultation,
     mutation_refs=cited_dispute_refs,
     scope=consultation_scope,
+    feed_scope=consultation_feed_scope,
+    # supervisors never hold a client's name or phone: the whole log is read online
+    device_copy=online_only_for_supervisors,
+    rules_version=2,
 )

@@ -8,8 +8,15 @@ from __future__ import annotations
 
 from server.accounts.principal import Principal
 from server.org.tree import OrgTree
-from server.permissions import ADMIN_ROLES, COMMUNITY_STAFF, as_uuid, id_of, in_scope
-from server.specs import PermissionRecord, Write
+from server.permissions import (
+    ADMIN_ROLES,
+    COMMUNITY_STAFF,
+    as_uuid,
+    id_of,
+    in_scope,
+    subtree_for,
+)
+from server.specs import FeedScope, PermissionRecord, Write
 
 # Which order statuses each side of a dispatch order may set, and which fields it writes.
 ORDER_COMMUNITY_STATUSES = frozenset({"issued", "verified", "reopened"})
@@ -33,6 +40,17 @@ ORDER_COMMUNITY_FIELDS = frozenset(
 
 def order_scope(record: PermissionRecord) -> tuple[str | None, str | None]:
     return id_of(record.get("community_id")), None
+
+
+def order_also_scope(record: PermissionRecord) -> tuple[str | None, str | None]:
+    """The department an order is addressed to (its officers read it)."""
+    return None, id_of(record.get("department_id"))
+
+
+def order_feed_scope(p: Principal, tree: OrgTree) -> FeedScope:
+    if p.role == "department_officer":
+        return FeedScope(alt_subtree=p.org_unit_id)
+    return subtree_for(p, tree, COMMUNITY_STAFF | ADMIN_ROLES)
 
 
 def can_read_order(p: Principal, tree: OrgTree, record: PermissionRecord) -> bool:

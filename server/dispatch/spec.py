@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from server.dispatch.access import can_read_order, check_order_write, order_scope
+from server.dispatch.access import (
+    can_read_order,
+    check_order_write,
+    order_also_scope,
+    order_feed_scope,
+    order_scope,
+)
 from server.dispatch.admission import admit_order
 from server.dispatch.checkin import record_checkin_evidence
 from server.dispatch.jobs import check_deadlines
@@ -19,6 +25,8 @@ DISPATCH_ORDERS_SPEC = CollectionSpec(
     check_write=check_order_write,
     admit=admit_order,
     scope=order_scope,
+    also_scope=order_also_scope,
+    feed_scope=order_feed_scope,
     mutation_refs=cited_dispute_refs,
     reactions=(record_checkin_evidence, notify_order_change),
     jobs=(Job("deadlines", check_deadlines),),

@@ -15,9 +15,9 @@ from typing import Any
 
 from server.accounts.principal import Principal
 from server.org.tree import OrgTree
-from server.permissions import ADMIN_ROLES, COMMUNITY_STAFF, id_of, in_scope
+from server.permissions import ADMIN_ROLES, COMMUNITY_STAFF, id_of, in_scope, subtree_for
 from server.replication.store import WorkingSet
-from server.specs import Admission, Key, PermissionRecord, Write
+from server.specs import Admission, FeedScope, Key, PermissionRecord, Write
 from sync.model import Mutation, MutationError, Record
 
 DISPUTE_EDITORS = frozenset({"grid_worker", "community_admin", "street_admin", "district_admin"})
@@ -30,6 +30,11 @@ def dispute_scope(record: PermissionRecord) -> tuple[str | None, str | None]:
 
 def can_read_dispute(p: Principal, tree: OrgTree, record: PermissionRecord) -> bool:
     return p.role in COMMUNITY_STAFF | ADMIN_ROLES and in_scope(p, tree, record.get("community_id"))
+
+
+def community_feed_scope(p: Principal, tree: OrgTree) -> FeedScope:
+    """Disputes and visits: community staff and admins, in their scope (as `can_read_*`)."""
+    return subtree_for(p, tree, COMMUNITY_STAFF | ADMIN_ROLES)
 
 
 def check_dispute_write(w: Write) -> str | None:

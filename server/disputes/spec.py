@@ -8,6 +8,7 @@ from server.disputes.access import (
     can_read_visit,
     check_dispute_write,
     check_visit_write,
+    community_feed_scope,
     derive_visit,
     dispute_scope,
     visit_mutation_refs,
@@ -15,9 +16,11 @@ from server.disputes.access import (
     visit_scope,
 )
 from server.disputes.admission import admit_dispute, dispute_mutation_refs
+from server.disputes.minimise import REDUCED_DISPUTE_FIELDS, dispute_on_device
 from server.disputes.rules import warn_on_risk
 from server.disputes.schema import DISPUTES, VISITS
 from server.disputes.tables import Dispute, Visit
+from server.permissions import online_only_for_supervisors
 from server.specs import CollectionSpec
 from server.warnings.rules import close_warnings_of_deleted
 
@@ -28,6 +31,10 @@ DISPUTES_SPEC = CollectionSpec(
     check_write=check_dispute_write,
     admit=admit_dispute,
     scope=dispute_scope,
+    feed_scope=community_feed_scope,
+    device_copy=dispute_on_device,
+    reduced_fields=REDUCED_DISPUTE_FIELDS,
+    rules_version=2,
     mutation_refs=dispute_mutation_refs,
     reactions=(warn_on_risk, close_warnings_of_deleted),
     fact_fields=("risk_level", "satisfaction"),
@@ -40,6 +47,9 @@ VISITS_SPEC = CollectionSpec(
     check_write=check_visit_write,
     admit=admit_visit,
     scope=visit_scope,
+    feed_scope=community_feed_scope,
+    device_copy=online_only_for_supervisors,
+    rules_version=2,
     derived_columns=("community_id",),
     derive=derive_visit,
     mutation_refs=visit_mutation_refs,

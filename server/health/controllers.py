@@ -22,8 +22,10 @@ class Readiness(msgspec.Struct):
 
 
 @get("/health/live", tags=["health"], sync_to_thread=False)
-def live() -> dict[str, str]:
-    return {"status": "ok"}
+def live(state: State) -> dict[str, Any]:
+    """The process answers; `load`: this worker's requests in progress, its bound, the most at
+    once and how many it refused with 503 since start (server/http/overload.py)."""
+    return {"status": "ok", "load": state["load"].as_dict()}
 
 
 @get(

@@ -8,7 +8,7 @@ from server.inbox.schema import NOTIFICATIONS
 from server.inbox.tables import Notification
 from server.org.tree import OrgTree
 from server.permissions import id_of
-from server.specs import CollectionSpec, PermissionRecord, Write
+from server.specs import CollectionSpec, FeedScope, PermissionRecord, Write
 
 
 def notification_scope(record: PermissionRecord) -> tuple[str | None, str | None]:
@@ -17,6 +17,10 @@ def notification_scope(record: PermissionRecord) -> tuple[str | None, str | None
 
 def can_read_notification(p: Principal, tree: OrgTree, record: PermissionRecord) -> bool:
     return id_of(record.get("user_id")) == str(p.user_id)
+
+
+def notification_feed_scope(p: Principal, tree: OrgTree) -> FeedScope:
+    return FeedScope(user=p.user_id)
 
 
 def check_notification_write(w: Write) -> str | None:
@@ -33,4 +37,5 @@ NOTIFICATIONS_SPEC = CollectionSpec(
     can_read=can_read_notification,
     check_write=check_notification_write,
     scope=notification_scope,
+    feed_scope=notification_feed_scope,
 )

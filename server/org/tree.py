@@ -6,6 +6,7 @@ run `doorstep import-org`), so every server replica answers from the same tree.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass
 from uuid import UUID
@@ -26,6 +27,7 @@ class OrgTree:
     def __init__(self, units: list[Unit]) -> None:
         self.units: dict[UUID, Unit] = {u.id: u for u in units}
         self._ancestors: dict[UUID, tuple[UUID, ...]] = {}
+        self._signature: int | None = None
         for unit_id in self.units:
             chain: list[UUID] = []
             cursor: UUID | None = unit_id
@@ -63,6 +65,16 @@ class OrgTree:
 
     def of_kind(self, kind: str) -> list[Unit]:
         return [u for u in self.units.values() if u.kind == kind]
+
+    @property
+    def signature(self) -> int:
+        """A 63-bit digest of who is under whom: equal trees have equal signatures (the pull's
+        ancestors table is rebuilt when the stored one differs)."""
+        if self._signature is None:
+            pairs = sorted(f"{u.id}>{u.parent_id}" for u in self.units.values())
+            digest = hashlib.sha256("\n".join(pairs).encode()).digest()
+            self._signature = int.from_bytes(digest[:8], "big") >> 1
+        return self._signature
 
 
 _cache: tuple[float, OrgTree] | None = None

@@ -18,11 +18,12 @@ from server.permissions import (
     COMMUNITY_STAFF,
     as_uuid,
     can_read,
+    holds_less,
     id_of,
     in_scope,
     scope_root,
 )
-from server.specs import Admission, PermissionRecord, Write
+from server.specs import Admission, FeedScope, PermissionRecord, Write
 from sync.model import MutationError
 
 #: fields a referral (a booking by someone other than the psychologist) may set
@@ -35,6 +36,18 @@ PRIVATE_SESSION_FIELDS = frozenset({"notes"})
 
 def psych_scope(record: PermissionRecord) -> tuple[str | None, str | None]:
     return id_of(record.get("room_id")), id_of(record.get("psychologist_id"))
+
+
+def session_also_scope(record: PermissionRecord) -> tuple[str | None, str | None]:
+    """A referral is read by its author too (`can_read_session`)."""
+    return id_of(record.get("created_by")), None
+
+
+def session_feed_scope(p: Principal, tree: OrgTree) -> FeedScope:
+    """Own sessions and referrals (owner = psychologist, second user = author), and for admins
+    the sessions in rooms of their scope."""
+    root = scope_root(p, tree) if p.role in ADMIN_ROLES else None
+    return FeedScope(user=p.user_id, subtree=root)
 
 
 # -- slots --------------------------------------------------------------------------------------
@@ -54,6 +67,14 @@ def can_read_session(p: Principal, tree: OrgTree, record: PermissionRecord) -> b
     if id_of(record.get("psychologist_id")) == me or id_of(record.get("created_by")) == me:
         return True
     return p.role in ADMIN_ROLES and in_scope(p, tree, record.get("room_id"))
+
+
+def session_on_device(p: Principal, record: PermissionRecord) -> PermissionRecord | None:
+    """Supervisors' devices hold only the referrals they made themselves; other sessions of
+    their subtree are read online (COMMAND_API.md "Supervisors' devices hold less")."""
+    if holds_less(p) and id_of(record.get("created_by")) != str(p.user_id):
+        return None
+    return record
 
 
 def check_session_write(w: Write) -> str | None:

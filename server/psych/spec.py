@@ -10,6 +10,9 @@ from server.psych.access import (
     check_session_write,
     check_slot_write,
     psych_scope,
+    session_also_scope,
+    session_feed_scope,
+    session_on_device,
     session_start,
 )
 from server.psych.booking import preload_bookings, session_mutation_refs
@@ -35,9 +38,13 @@ PSYCH_SESSIONS_SPEC = CollectionSpec(
     check_write=check_session_write,
     private_fields=PRIVATE_SESSION_FIELDS,
     private_to="psychologist_id",
+    device_copy=session_on_device,
+    rules_version=2,
     admit=admit_session,
     initial_states=session_start,
     scope=psych_scope,
+    also_scope=session_also_scope,
+    feed_scope=session_feed_scope,
     mutation_refs=session_mutation_refs,
     preload=preload_bookings,
     reactions=(warn_on_risk, notify_booking, close_warnings_of_deleted),

@@ -12,13 +12,14 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, Parameter
+from litestar.response import ServerSentEvent
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from server import specs
 from server.accounts.principal import Principal
 from server.http.errors import ApiError
 from server.http.openapi import BEARER, errors
-from server.replication import attachments, audit
+from server.replication import attachments, audit, pokes
 from server.replication.cursor import cursor_key
 from server.replication.schemas import MAX_MUTATIONS, PullOut, PushIn, PushOut
 from server.replication.services import pull_page, push_batch
@@ -119,6 +120,12 @@ class SyncController(Controller):
             return await push_batch(request.user, batch.to_mutations())
         finally:
             _pushing.discard(device)
+
+    @get("/events", responses=errors(401, 503))
+    async def events(self, request: AuthRequest) -> ServerSentEvent:
+        """Server-Sent Events while the app is open: `event: poke` (no data) when a commit
+        touches a scope this user reads, coalesced; pull then (docs/sync.md "Pokes")."""
+        return ServerSentEvent(pokes.poke_stream(request.user))
 
     @get("/pull", responses=errors(400, 401))
     async def pull(

@@ -34,6 +34,10 @@ class Cursor(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fields
     role: str
     org: str | None
     user: str
+    #: `specs.rules_fingerprint()` when issued; cursors from before it existed decode as ""
+    rules: str = ""
+    #: the compaction horizon when issued: a later compaction above `seq` answers `reset`
+    horizon: int = 0
 
 
 def cursor_key(secret_key: str) -> bytes:

@@ -10,7 +10,7 @@ from uuid import UUID
 
 from piccolo.table import Table
 
-from server.permissions import as_uuid, record_scope
+from server.permissions import feed_keys
 from server.replication.backends.base import FeedItem
 from server.replication.backends.current import backend
 from server.replication.tables import AuditEntry
@@ -82,8 +82,8 @@ async def write_directory(
             if name not in ("password_hash",)
         ]
     )
-    scope, owner = record_scope(collection, {**old, **changes})
-    item = FeedItem(collection, record_id, version, False, as_uuid(scope), as_uuid(owner))
+    keys = feed_keys(collection, {**old, **changes, "id": str(record_id)})
+    item = FeedItem(collection, record_id, version, False, *keys)
     await backend().publish([item])
     return version
 

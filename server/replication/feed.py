@@ -37,15 +37,18 @@ PUBLISH_SQL = """
 WITH counter AS (
     UPDATE sync_counter SET value = value + $1 WHERE id = 1 RETURNING value
 )
-INSERT INTO sync_feed (key, seq, collection, record_id, version, deleted, scope_org_id, owner_id)
+INSERT INTO sync_feed (key, seq, collection, record_id, version, deleted, scope_org_id, owner_id,
+                       alt_user_id, alt_org_id, changed_at)
 SELECT u.key, counter.value - $1 + u.ord, u.collection, u.record_id, u.version, u.deleted,
-       u.scope_org_id, u.owner_id
+       u.scope_org_id, u.owner_id, u.alt_user_id, u.alt_org_id, now()
 FROM counter,
-     unnest($2::text[], $3::text[], $4::uuid[], $5::int4[], $6::bool[], $7::uuid[], $8::uuid[])
+     unnest($2::text[], $3::text[], $4::uuid[], $5::int4[], $6::bool[], $7::uuid[], $8::uuid[],
+            $9::uuid[], $10::uuid[])
          WITH ORDINALITY AS u(key, collection, record_id, version, deleted, scope_org_id,
-                              owner_id, ord)
+                              owner_id, alt_user_id, alt_org_id, ord)
 ON CONFLICT (key) DO UPDATE SET seq = EXCLUDED.seq, version = EXCLUDED.version,
     deleted = EXCLUDED.deleted, scope_org_id = EXCLUDED.scope_org_id,
-    owner_id = EXCLUDED.owner_id
+    owner_id = EXCLUDED.owner_id, alt_user_id = EXCLUDED.alt_user_id,
+    alt_org_id = EXCLUDED.alt_org_id, changed_at = EXCLUDED.changed_at
 RETURNING seq
 """

@@ -18,10 +18,11 @@ import msgspec
 from piccolo.columns import JSON, UUID, Column, Timestamptz
 from piccolo.table import Table
 
-from server import permissions, specs
+from server import specs
 from server.accounts.principal import Principal
 from server.org.tree import OrgTree
 from server.replication.rows import JSON_TYPES, data_fields
+from server.replication.visible import Held, device_change
 
 #: PostgreSQL's rendering of `rows.iso()` (to_char's MS truncates, like `microsecond // 1000`)
 _ISO = """'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'"""
@@ -125,20 +126,9 @@ async def fetch_wire(conn: Any, collection: str, ids: list[str]) -> dict[str, An
 
 def visible_change(
     principal: Principal, tree: OrgTree, collection: str, loaded: tuple[Any, bool, Any]
-) -> dict[str, Any] | None:
-    """The change a pull sends for this row, or None when the reader may not see it; the same
-    checks and the same shape as `services._visible_change`."""
+) -> Held:
+    """What a pull sends for this row: the same decision and shape as the portable path
+    (`visible.device_change`)."""
     fields, deleted, derived = loaded
     as_dict = {**fields, **derived} if derived else fields
-    if not permissions.can_read(principal, tree, collection, as_dict):
-        return None
-    if deleted:
-        fields = {k: fields[k] for k in _COMMON}
-    visible = permissions.visible_fields(principal, collection, fields)
-    return {
-        "collection": collection,
-        "record_id": fields["id"],
-        "version": fields["version"],
-        "deleted": deleted,
-        "fields": visible if isinstance(visible, dict) else dict(visible),
-    }
+    return device_change(principal, tree, collection, fields, deleted, as_dict)

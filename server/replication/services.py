@@ -20,10 +20,9 @@ from server.db import write_transaction
 from server.http.errors import ApiError
 from server.live import publish as publish_live
 from server.org.tree import OrgTree, load_tree
-from server.replication import attachments
+from server.replication import attachments, prefilter
 from server.replication.backends.current import backend
 from server.replication.cursor import Cursor, decode_cursor, encode_cursor
-from server.replication.feed import current_number
 from server.replication.gate import ScopeGate
 from server.replication.reactions import react
 from server.replication.rows import iso, table_of
@@ -164,16 +163,28 @@ def _valid_keys(keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
 async def pull_page(
     principal: Principal, cursor_text: str | None, limit: int, key: bytes
 ) -> PullOut:
-    tree = await load_tree()
+    feed = await prefilter.read_feed_head()
+    head = feed.seq
+    tree = await prefilter.current_tree(await load_tree(), feed.tree)
     epoch = principal.scope_epoch  # read with the caller's device and user, one round trip
     org = str(principal.org_unit_id) if principal.org_unit_id else None
+    rules = specs.rules_fingerprint()
     reset = False
     evict: list[dict[str, str]] = []
     start = 0
     if cursor_text:
         cursor = decode_cursor(key, cursor_text, str(principal.user_id))
-        if cursor.seq > await current_number():
+        if cursor.seq > head:
             reset = True  # a cursor from another database, or one restored from a backup
+        elif feed.horizon > max(cursor.seq, cursor.horizon):
+            # a compaction since this cursor was issued removed tombstones after it: the device
+            # may hold records whose delete it can no longer hear of, so it replaces its store
+            # (a compaction before it removed only what a store built since never held)
+            reset = True
+        elif cursor.rules != rules:
+            # The read rules changed (a new release): what this device may hold may have too.
+            # Replacing its store drops whatever it may no longer hold.
+            reset = True
         elif (cursor.epoch, cursor.role, cursor.org) != (epoch, principal.role, org):
             # The user's role or org unit changed: rebuild the device's store, and name what it
             # must drop (records it could see before and cannot now).
@@ -181,21 +192,25 @@ async def pull_page(
             evict = await _evictions(principal, tree, cursor)
         else:
             start = cursor.seq
-    changes, last_scanned, has_more = await backend().scan(principal, tree, start, limit)
+    page = await backend().scan(principal, tree, start, limit, head)
     return PullOut(
         server_time=server_time(),
         cursor=encode_cursor(
-            key, Cursor(last_scanned, epoch, principal.role, org, str(principal.user_id))
+            key,
+            Cursor(
+                page.last, epoch, principal.role, org, str(principal.user_id), rules, feed.horizon
+            ),
         ),
-        has_more=has_more,
+        has_more=page.has_more,
         reset=reset,
-        changes=changes,
-        evict=evict,
+        changes=page.changes,
+        evict=evict + page.evict,
     )
 
 
 async def _evictions(principal: Principal, tree: OrgTree, cursor: Cursor) -> list[dict[str, str]]:
-    """Records visible to the user's old role and org unit but not to the new ones."""
+    """Records the device held under the user's old role and org unit but may not hold under
+    the new ones (not readable any more, or off a supervisor's device)."""
     before = Principal(
         user_id=principal.user_id,
         device_id=principal.device_id,
@@ -220,7 +235,9 @@ async def _evictions(principal: Principal, tree: OrgTree, cursor: Cursor) -> lis
             loaded = records.get((entry["collection"], str(entry["record_id"])))
             if loaded is None:
                 continue
-            if visible_change(before, tree, loaded) and not visible_change(principal, tree, loaded):
+            # held on the device before (whole or reduced) and not now
+            was = isinstance(visible_change(before, tree, loaded), dict)
+            if was and not isinstance(visible_change(principal, tree, loaded), dict):
                 evict.append({"collection": loaded[0].collection, "record_id": loaded[0].id})
     return evict
 

@@ -21,7 +21,7 @@ import msgspec
 from server import specs
 from server.accounts.tables import Device
 from server.live.events import ChangeEvent, change_event
-from server.permissions import private_fields, record_scope
+from server.permissions import feed_keys, private_fields, record_scope
 from server.replication.backends.base import FeedItem
 from server.replication.backends.current import backend
 from server.replication.facts import fact_rows
@@ -342,15 +342,9 @@ class WorkingSet:
                     private=private_fields(collection),
                 )
             )
+            keys = feed_keys(collection, self.permission_record(record))
             feed.append(
-                FeedItem(
-                    collection,
-                    UUID(record.id),
-                    record.version,
-                    record.deleted,
-                    UUID(scope) if scope else None,
-                    UUID(owner) if owner else None,
-                )
+                FeedItem(collection, UUID(record.id), record.version, record.deleted, *keys)
             )
         await self.db.publish(feed)  # last: it takes the feed counter's lock (feed.py)
 

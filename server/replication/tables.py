@@ -27,6 +27,23 @@ class FeedEntry(Table, tablename="sync_feed"):
     #: the org unit that scopes the record, and the user who owns it (inbox, psych sessions)
     scope_org_id = UUID(null=True, default=None, index=True)
     owner_id = UUID(null=True, default=None, index=True)
+    #: a second user and a second org unit who read the record (a referral's author, a
+    #: conflict's other party, an order's department): `CollectionSpec.also_scope`
+    alt_user_id = UUID(null=True, default=None, index=True)
+    alt_org_id = UUID(null=True, default=None, index=True)
+    #: when this entry was (re)numbered: tombstones older than the retention are compacted away
+    #: (server/replication/compaction.py)
+    changed_at = Timestamptz(null=True, default=None, index=True)
+
+
+class OrgAncestor(Table, tablename="sync_org_ancestors"):
+    """The org tree as an ancestors table (a unit is its own ancestor): "in U's subtree" is
+    `ancestor_id = U`, one index lookup, so the pull's pre-filter needs no walk of the tree in
+    Python (server/replication/prefilter.py keeps it equal to the tree)."""
+
+    key = Varchar(length=80, unique=True)  # "<org id>/<ancestor id>"
+    org_id = UUID(index=True)
+    ancestor_id = UUID(index=True)
 
 
 class RecordVersion(Table, tablename="record_versions"):

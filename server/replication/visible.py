@@ -43,19 +43,52 @@ async def load_feed_records(
     return out
 
 
-def visible_change(principal: Principal, tree: OrgTree, loaded: Loaded) -> dict[str, Any] | None:
-    """The change a pull sends for this record, or None when the reader may not see it."""
+#: the wire fields a tombstone keeps
+COMMON_FIELDS = ("id", "version", "created_at", "updated_at", "created_by")
+
+
+class Evict:
+    """`device_change`'s answer for a record the reader may read but their device may not
+    hold (COMMAND_API.md "Supervisors' devices hold less"): an incremental pull lists it in
+    `evict`, since the device may hold an earlier copy (a dispute since lowered to blue)."""
+
+
+EVICT = Evict()
+Held = dict[str, Any] | Evict | None
+
+
+def device_change(
+    principal: Principal,
+    tree: OrgTree,
+    collection: str,
+    fields: dict[str, Any],
+    deleted: bool,
+    as_dict: Any,
+) -> Held:
+    """What a pull sends for one stored record: its change, `EVICT`, or None when the reader
+    may not read it at all.  Both scans ask this (`pullfast` with its own wire dicts), and the
+    evictions of a reset pull too: one decision for every copy a device receives."""
+    if not permissions.can_read(principal, tree, collection, as_dict):
+        return None
+    visible = permissions.visible_fields(principal, collection, fields)
+    held = permissions.device_copy(principal, collection, visible)
+    if held is None:
+        return EVICT
+    if deleted:
+        held = {k: held[k] for k in COMMON_FIELDS if k in held}
+    return {
+        "collection": collection,
+        "record_id": fields["id"],
+        "version": fields["version"],
+        "deleted": deleted,
+        "fields": held if isinstance(held, dict) else dict(held),
+    }
+
+
+def visible_change(principal: Principal, tree: OrgTree, loaded: Loaded) -> Held:
+    """What a pull sends for this engine record (see `device_change`)."""
     record, derived = loaded
     as_dict = {**record.fields, "id": record.id, "created_by": record.created_by, **derived}
-    if not permissions.can_read(principal, tree, record.collection, as_dict):
-        return None
-    fields = wire_fields(record)
-    if record.deleted:
-        fields = {k: fields[k] for k in ("id", "version", "created_at", "updated_at", "created_by")}
-    return {
-        "collection": record.collection,
-        "record_id": record.id,
-        "version": record.version,
-        "deleted": record.deleted,
-        "fields": dict(permissions.visible_fields(principal, record.collection, fields)),
-    }
+    return device_change(
+        principal, tree, record.collection, wire_fields(record), record.deleted, as_dict
+    )

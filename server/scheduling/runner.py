@@ -18,6 +18,7 @@ from typing import Any
 from server import specs
 from server.db import write_transaction
 from server.live import publish as publish_live
+from server.replication.compaction import compact_feed
 from server.replication.reactions import AfterCommit
 from server.replication.store import WorkingSet
 from sync.hlc import ServerClock
@@ -71,4 +72,5 @@ async def run_all(now: datetime | None = None) -> dict[str, int]:
     for spec in specs.all_specs():
         for job in spec.jobs:
             out[job.name] = await job.run(now)
+    out["feed_compaction"] = await compact_feed(now)
     return out

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from server.accounts.principal import Principal
 from server.org.tree import OrgTree
-from server.permissions import ADMIN_ROLES, id_of, in_scope
-from server.specs import PermissionRecord, Write
+from server.permissions import ADMIN_ROLES, id_of, in_scope, scope_root
+from server.specs import NOTHING, FeedScope, PermissionRecord, Write
 
 
 def warning_scope(record: PermissionRecord) -> tuple[str | None, str | None]:
@@ -19,6 +19,12 @@ def warning_scope(record: PermissionRecord) -> tuple[str | None, str | None]:
 
 def can_read_warning(p: Principal, tree: OrgTree, record: PermissionRecord) -> bool:
     return p.role != "department_officer" and in_scope(p, tree, record.get("org_unit_id"))
+
+
+def warning_feed_scope(p: Principal, tree: OrgTree) -> FeedScope:
+    if p.role == "department_officer":
+        return NOTHING
+    return FeedScope(subtree=scope_root(p, tree))
 
 
 def check_warning_write(w: Write) -> str | None:

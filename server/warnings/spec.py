@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from server.specs import CollectionSpec, Job
-from server.warnings.access import can_read_warning, check_warning_write, warning_scope
+from server.warnings.access import (
+    can_read_warning,
+    check_warning_write,
+    warning_feed_scope,
+    warning_scope,
+)
 from server.warnings.jobs import resend_red_warnings
 from server.warnings.rules import route_new_warning
 from server.warnings.schema import WARNINGS
@@ -15,6 +20,7 @@ WARNINGS_SPEC = CollectionSpec(
     can_read=can_read_warning,
     check_write=check_warning_write,
     scope=warning_scope,
+    feed_scope=warning_feed_scope,
     reactions=(route_new_warning,),
     jobs=(Job("red_warnings", resend_red_warnings),),
     # a warning's level (at creation), its closing and each acknowledgement are facts

@@ -1,7 +1,9 @@
 """Who reads and writes what, for every demo user (DESIGN.md "Security model", SCHEMA.md).
 
 Two tables drive this file:
-- READS: one record of each kind, made by its natural author, and the users who pull it;
+- READS: one record of each kind, made by its natural author, and the users who may read it
+  (online, `GET /api/records/...`); they pull it too, except that supervisors' devices hold
+  only SUPERVISOR_HOLDS of it (COMMAND_API.md "Supervisors' devices hold less");
 - WRITES: one write of each kind and the users allowed to make it; everyone else must get
   `forbidden`.
 Each (record or write, user) pair is its own test, so a failure names both.
@@ -44,6 +46,8 @@ HRSS = unit_id("GM.DEPT.HRSS")
 COMMUNITY_A_READERS = frozenset({"gw.a1", "gw.a2", "lawyer.a", "admin.a", "street.a", "district"})
 A_ADMINS = frozenset({"admin.a", "street.a", "district"})
 
+SUPERVISORS = frozenset({"street.a", "district"})
+
 # ---- reads -----------------------------------------------------------------------------------
 
 READS: dict[str, frozenset[str]] = {
@@ -64,6 +68,11 @@ READS: dict[str, frozenset[str]] = {
     "org unit": ALL,
     "user": ALL,
 }
+#: what supervisors' devices hold of what they may read (the dispute here is blue)
+SUPERVISOR_HOLDS = frozenset(
+    {"psy.a's slot", "order A to housing", "order A to labour", "warning in A", "warning in B"}
+    | {"org unit", "user"}
+)
 
 
 async def _make_records(client: Any) -> dict[str, tuple[str, str]]:
@@ -159,21 +168,43 @@ async def pulled(
     return out
 
 
+@pytest.fixture(scope="module")
+async def online(
+    client: Any, records: dict[str, tuple[str, str]]
+) -> dict[str, dict[str, dict[str, Any] | None]]:
+    """username -> record name -> the record as that user reads it online (None: 403)."""
+    out: dict[str, dict[str, dict[str, Any] | None]] = {}
+    for username in DEMO_USERS:
+        reader = await as_user(client, username)
+        out[username] = {}
+        for name, (collection, record_id) in records.items():
+            response = await reader.get(f"/api/records/{collection}/{record_id}")
+            assert response.status_code in (200, 403), response.text
+            out[username][name] = response.json() if response.status_code == 200 else None
+    return out
+
+
 @pytest.mark.parametrize("username", DEMO_USERS)
 @pytest.mark.parametrize("name", list(READS))
 async def test_read(
-    pulled: dict[str, dict[str, dict[str, Any] | None]], name: str, username: str
+    pulled: dict[str, dict[str, dict[str, Any] | None]],
+    online: dict[str, dict[str, dict[str, Any] | None]],
+    name: str,
+    username: str,
 ) -> None:
     expected = username in READS[name]
+    read = online[username][name] is not None
+    assert read is expected, f"{username} {'should' if expected else 'must not'} read {name}"
+    held = expected and (username not in SUPERVISORS or name in SUPERVISOR_HOLDS)
     seen = pulled[username][name] is not None
-    assert seen is expected, f"{username} {'should' if expected else 'must not'} pull {name}"
+    assert seen is held, f"{username}'s device {'should' if held else 'must not'} hold {name}"
 
 
 @pytest.mark.parametrize("username", sorted(READS["psy.a's session in room A"]))
 async def test_session_notes_only_for_the_psychologist(
-    pulled: dict[str, dict[str, dict[str, Any] | None]], username: str
+    online: dict[str, dict[str, dict[str, Any] | None]], username: str
 ) -> None:
-    seen = pulled[username]["psy.a's session in room A"]
+    seen = online[username]["psy.a's session in room A"]
     assert seen is not None
     assert ("notes" in seen["fields"]) is (username == "psy.a")
     if username == "psy.a":

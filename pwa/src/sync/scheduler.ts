@@ -9,11 +9,14 @@ import { getMeta } from "../storage/meta";
 import { listRejected, pendingCount } from "../storage/outbox";
 import { runSyncCycle, SyncError } from "./engine";
 import { onBroadcast } from "./events";
+import { pokesConnected, startPokes } from "./pokes";
 import { withLock } from "./locks";
 import { syncState, updateSyncState } from "./state";
 
 const EDIT_DEBOUNCE_MS = 2_000;
 const INTERVAL_MS = 60_000;
+/** with the poke stream up, the periodic sync is only a safety net */
+const POKED_INTERVAL_MS = 5 * 60_000;
 const MAX_BACKOFF_MS = 5 * 60_000;
 
 let timer: ReturnType<typeof setTimeout> | undefined;
@@ -77,7 +80,9 @@ async function run(): Promise<void> {
     }
     failures += 1;
     let wait = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** failures) * (0.8 + Math.random() * 0.4);
-    if (e instanceof ApiError && e.retryAfter) wait = Math.max(wait, e.retryAfter * 1000);
+    // Retry-After is the earliest; spread from there, so devices refused together (a 503 from an
+    // overloaded server) do not all come back in the same second.
+    if (e instanceof ApiError && e.retryAfter) wait = Math.max(wait, e.retryAfter * 1000 * (1 + Math.random()));
     const code =
       e instanceof NetworkError ? "offline" : e instanceof ApiError || e instanceof SyncError ? e.code : "unknown";
     updateSyncState({
@@ -114,8 +119,13 @@ export function startSyncScheduler(): void {
     if (document.visibilityState === "visible") requestSync("interval");
   });
   setInterval(() => {
-    if (document.visibilityState === "visible" && navigator.onLine) requestSync("interval");
+    if (document.visibilityState !== "visible" || !navigator.onLine) return;
+    // pokes tell us when there is something to pull; then the timer only checks now and then
+    const last = syncState().lastSyncAt ?? 0;
+    if (pokesConnected() && Date.now() - last < POKED_INTERVAL_MS) return;
+    requestSync("interval");
   }, INTERVAL_MS);
+  startPokes(() => requestSync("push"));
   navigator.serviceWorker?.addEventListener("message", (ev: MessageEvent) => {
     if (ev.data?.type === "sync-request") requestSync("push");
   });

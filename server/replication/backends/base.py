@@ -11,7 +11,7 @@ chooses a store, instead of an `if postgres:` in every function.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -21,9 +21,25 @@ from piccolo.table import Table
 
 from server.accounts.principal import Principal
 from server.org.tree import OrgTree
+from server.replication.feed import MAX_SCAN
 
-#: one page of a pull: (changes, the last feed number scanned, whether more entries follow)
-Page = tuple[list[dict[str, Any]], int, bool]
+
+@dataclass(slots=True)
+class Page:
+    """One page of a pull: the changes, the records to evict (readable, but no longer held on
+    the reader's device), the last feed number scanned and whether more entries follow."""
+
+    changes: list[dict[str, Any]]
+    evict: list[dict[str, str]]
+    last: int
+    has_more: bool
+
+    def take(self, held: Any, collection: str, record_id: str, incremental: bool) -> None:
+        """Add what `visible.device_change` decided for one record to this page."""
+        if isinstance(held, dict):
+            self.changes.append(held)
+        elif held is not None and incremental:
+            self.evict.append({"collection": collection, "record_id": record_id})
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +52,8 @@ class FeedItem:
     deleted: bool
     scope_org_id: UUID | None
     owner_id: UUID | None
+    alt_user_id: UUID | None = None
+    alt_org_id: UUID | None = None
 
 
 class Backend(ABC):
@@ -94,12 +112,47 @@ class Backend(ABC):
 
     # -- a pull -------------------------------------------------------------------------------
     @abstractmethod
-    async def scan(self, principal: Principal, tree: OrgTree, start: int, limit: int) -> Page:
-        """Feed entries after `start`, as the changes this reader may see (at most `limit`)."""
+    async def scan(
+        self, principal: Principal, tree: OrgTree, start: int, limit: int, head: int
+    ) -> Page:
+        """Feed entries in (`start`, `head`] the reader could see (the SQL pre-filter,
+        server/replication/prefilter.py), as the changes they may see (at most `limit`).
+        `head` is the feed counter read before: every number up to it has committed."""
 
     @abstractmethod
     async def rows_by_id(self, table: type[Table], ids: Sequence[UUID]) -> list[dict[str, Any]]:
         """Whole rows by id, JSON columns parsed, outside any write transaction."""
+
+
+#: (seq, collection, record id as text) of the feed entries one pre-filtered query returns
+Entry = tuple[int, str, str]
+Fetch = Callable[[int, int], Awaitable[list[Entry]]]
+#: what a pull sends for each of these entries: (collection, record id, change / EVICT / None)
+Decide = Callable[[list[Entry]], Awaitable[list[tuple[str, str, Any]]]]
+
+
+async def prefiltered_scan(start: int, limit: int, head: int, fetch: Fetch, decide: Decide) -> Page:
+    """The page loop both backends share: ask the pre-filter for a batch of entries after the
+    page's position, decide each, stop at `limit` changes or MAX_SCAN entries.  When the
+    pre-filter has nothing more up to `head`, the cursor moves to `head`: an empty pull then
+    costs one small query, and the next one starts above everything already committed."""
+    page = Page([], [], start, False)
+    scanned = 0
+    while len(page.changes) < limit and scanned < MAX_SCAN:
+        batch = min(max(limit - len(page.changes), 100), MAX_SCAN - scanned)
+        entries = await fetch(page.last, batch)
+        decided = await decide(entries)
+        for (seq, _, _), (collection, record_id, held) in zip(entries, decided, strict=True):
+            scanned += 1
+            page.last = seq
+            page.take(held, collection, record_id, start > 0)
+            if len(page.changes) >= limit:
+                break
+        if len(entries) < batch and (not entries or page.last == entries[-1][0]):
+            page.last = max(page.last, head)
+            return page
+    page.has_more = page.last < head
+    return page
 
 
 def latest_per_record(items: Sequence[FeedItem]) -> list[FeedItem]:

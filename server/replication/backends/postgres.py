@@ -23,17 +23,16 @@ from server.accounts.principal import Principal
 from server.accounts.tables import Device
 from server.db import engine
 from server.org.tree import OrgTree
-from server.replication import pgbulk, pullfast
-from server.replication.backends.base import FeedItem, Page, latest_per_record
-from server.replication.backends.sqlite import PiccoloBackend
-from server.replication.feed import MAX_SCAN, PUBLISH_SQL, current_number
-from server.replication.tables import FeedEntry
-
-_FEED_SQL = (
-    f'SELECT "seq", "collection", "record_id"::text FROM "{FeedEntry._meta.tablename}" '
-    'WHERE "seq" > $1 ORDER BY "seq" LIMIT $2'
+from server.replication import pgbulk, prefilter, pullfast
+from server.replication.backends.base import (
+    Entry,
+    FeedItem,
+    Page,
+    latest_per_record,
+    prefiltered_scan,
 )
-_MORE_SQL = f'SELECT EXISTS (SELECT 1 FROM "{FeedEntry._meta.tablename}" WHERE "seq" > $1)'
+from server.replication.backends.sqlite import PiccoloBackend
+from server.replication.feed import PUBLISH_SQL, current_number
 
 
 class PostgresBackend(PiccoloBackend):
@@ -144,17 +143,21 @@ class PostgresBackend(PiccoloBackend):
             [i.deleted for i in latest],
             [i.scope_org_id for i in latest],
             [i.owner_id for i in latest],
+            [i.alt_user_id for i in latest],
+            [i.alt_org_id for i in latest],
         )
         return max(int(row["seq"]) for row in rows)
 
-    async def scan(self, principal: Principal, tree: OrgTree, start: int, limit: int) -> Page:
+    async def scan(
+        self, principal: Principal, tree: OrgTree, start: int, limit: int, head: int
+    ) -> Page:
         """The same entries, pages and cursor as the portable scan, rows read by `pullfast`
         (wire dicts straight from asyncpg) on one pooled connection."""
         db = engine()
         if not isinstance(db, PostgresEngine) or db.pool is None:
-            return await super().scan(principal, tree, start, limit)
+            return await super().scan(principal, tree, start, limit, head)
         async with db.pool.acquire() as conn:
-            return await _scan(conn, principal, tree, start, limit)
+            return await _scan(conn, principal, tree, start, limit, head)
 
     async def rows_by_id(self, table: type[Table], ids: Sequence[UUID]) -> list[dict[str, Any]]:
         db = engine()
@@ -164,30 +167,27 @@ class PostgresBackend(PiccoloBackend):
             return await pgbulk.fetch_by_ids(conn, table, ids)
 
 
-async def _scan(conn: Any, principal: Principal, tree: OrgTree, start: int, limit: int) -> Page:
-    changes: list[dict[str, Any]] = []
-    position = start
-    scanned = 0
-    while len(changes) < limit and scanned < MAX_SCAN:
-        batch = min(max(limit - len(changes), 100), MAX_SCAN - scanned)
-        entries = await conn.fetch(_FEED_SQL, position, batch)
-        if not entries:
-            return changes, position, False
+async def _scan(
+    conn: Any, principal: Principal, tree: OrgTree, start: int, limit: int, head: int
+) -> Page:
+    arms = prefilter.arms_for(principal, tree)
+
+    async def fetch(after: int, batch: int) -> list[Entry]:
+        sql, args = prefilter.visible_entries_sql(arms, after, head, batch, postgres=True)
+        if not sql:
+            return []
+        return [(int(r[0]), r[1], r[2]) for r in await conn.fetch(sql, *args)]
+
+    async def decide(entries: list[Entry]) -> list[tuple[str, str, Any]]:
         by_collection: dict[str, list[str]] = {}
-        for entry in entries:
-            by_collection.setdefault(entry[1], []).append(entry[2])
+        for _, collection, record_id in entries:
+            by_collection.setdefault(collection, []).append(record_id)
         loaded = {c: await pullfast.fetch_wire(conn, c, ids) for c, ids in by_collection.items()}
-        for seq, collection, record_id in entries:
-            scanned += 1
-            position = int(seq)
+        out = []
+        for _, collection, record_id in entries:
             row = loaded[collection].get(record_id)
-            if row is not None:
-                change = pullfast.visible_change(principal, tree, collection, row)
-                if change is not None:
-                    changes.append(change)
-            if len(changes) >= limit:
-                break
-        if len(entries) < batch and position == int(entries[-1][0]) and len(changes) < limit:
-            return changes, position, False
-    more = await conn.fetchval(_MORE_SQL, position)
-    return changes, position, bool(more)
+            held = pullfast.visible_change(principal, tree, collection, row) if row else None
+            out.append((collection, record_id, held))
+        return out
+
+    return await prefiltered_scan(start, limit, head, fetch, decide)

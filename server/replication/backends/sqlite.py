@@ -6,7 +6,7 @@ back to it outside a write transaction (where there is no asyncpg connection to 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -16,8 +16,16 @@ from piccolo.table import Table
 from server.accounts.principal import Principal
 from server.accounts.tables import Device
 from server.org.tree import OrgTree
-from server.replication.backends.base import Backend, FeedItem, Page, latest_per_record
-from server.replication.feed import MAX_SCAN, current_number, take_numbers
+from server.replication import prefilter
+from server.replication.backends.base import (
+    Backend,
+    Entry,
+    FeedItem,
+    Page,
+    latest_per_record,
+    prefiltered_scan,
+)
+from server.replication.feed import current_number, take_numbers
 from server.replication.tables import DeviceAnswer, DeviceSetDeltas, FeedEntry, RecordVersion
 from server.replication.visible import load_feed_records, visible_change
 
@@ -113,6 +121,7 @@ class PiccoloBackend(Backend):
             return await current_number()
         last = await take_numbers(len(latest))
         first = last - len(latest) + 1
+        now = datetime.now(UTC)
         rows = [
             FeedEntry(
                 key=f"{item.collection}/{item.record_id}",
@@ -123,6 +132,9 @@ class PiccoloBackend(Backend):
                 deleted=item.deleted,
                 scope_org_id=item.scope_org_id,
                 owner_id=item.owner_id,
+                alt_user_id=item.alt_user_id,
+                alt_org_id=item.alt_org_id,
+                changed_at=now,
             )
             for offset, item in enumerate(latest)
         ]
@@ -135,46 +147,38 @@ class PiccoloBackend(Backend):
                 FeedEntry.deleted,
                 FeedEntry.scope_org_id,
                 FeedEntry.owner_id,
+                FeedEntry.alt_user_id,
+                FeedEntry.alt_org_id,
+                FeedEntry.changed_at,
             ],
         )
         await query
         return last
 
-    async def scan(self, principal: Principal, tree: OrgTree, start: int, limit: int) -> Page:
-        changes: list[dict[str, Any]] = []
-        position = start
-        scanned = 0
-        while len(changes) < limit and scanned < MAX_SCAN:
-            # a batch the page can use whole when the reader sees most records; more batches
-            # when it sees few (bounded by MAX_SCAN)
-            batch = min(max(limit - len(changes), 100), MAX_SCAN - scanned)
-            entries = (
-                await FeedEntry.select(FeedEntry.seq, FeedEntry.collection, FeedEntry.record_id)
-                .where(FeedEntry.seq > position)
-                .order_by(FeedEntry.seq)
-                .limit(batch)
+    async def scan(
+        self, principal: Principal, tree: OrgTree, start: int, limit: int, head: int
+    ) -> Page:
+        arms = prefilter.arms_for(principal, tree)
+
+        async def fetch(after: int, batch: int) -> list[Entry]:
+            sql, args = prefilter.visible_entries_sql(arms, after, head, batch, postgres=False)
+            if not sql:
+                return []
+            rows = await FeedEntry.raw(sql, *args)
+            return [(int(r["seq"]), r["collection"], str(r["record_id"])) for r in rows]
+
+        async def decide(entries: list[Entry]) -> list[tuple[str, str, Any]]:
+            records = await load_feed_records(
+                self, [{"collection": c, "record_id": UUID(r)} for _, c, r in entries]
             )
-            if not entries:
-                return changes, position, False
-            records = await load_feed_records(self, entries)
-            for entry in entries:
-                scanned += 1
-                position = int(entry["seq"])
-                record = records.get((entry["collection"], str(entry["record_id"])))
-                if record is not None:
-                    change = visible_change(principal, tree, record)
-                    if change is not None:
-                        changes.append(change)
-                if len(changes) >= limit:
-                    break
-            if (
-                len(entries) < batch
-                and position == int(entries[-1]["seq"])
-                and len(changes) < limit
-            ):
-                return changes, position, False
-        more = await FeedEntry.exists().where(FeedEntry.seq > position)
-        return changes, position, bool(more)
+            out = []
+            for _, collection, record_id in entries:
+                record = records.get((collection, record_id))
+                held = visible_change(principal, tree, record) if record is not None else None
+                out.append((collection, record_id, held))
+            return out
+
+        return await prefiltered_scan(start, limit, head, fetch, decide)
 
     async def rows_by_id(self, table: type[Table], ids: Sequence[UUID]) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = (

@@ -108,7 +108,12 @@ async def test_unacknowledged_red_warning_is_resent_one_level_up(client: Any) ->
     created = datetime.fromisoformat(warning["created_at"].replace("Z", "+00:00"))
 
     await warning_jobs.resend_red_warnings(created + timedelta(minutes=20))
-    assert not [n for n in await inbox(who["street.a"]) if n["title"] == "红色预警30分钟未确认"]
+    # this warning's resend only: other tests' backdated red warnings may be resent here
+    assert not [
+        n
+        for n in await inbox(who["street.a"])
+        if n["title"] == "红色预警30分钟未确认" and n["url"].endswith(warning["id"])
+    ]
     await warning_jobs.resend_red_warnings(created + timedelta(minutes=31))
     resent = [n for n in await inbox(who["street.a"]) if n["title"] == "红色预警30分钟未确认"]
     assert any(n["url"].endswith(warning["id"]) for n in resent)

@@ -163,6 +163,10 @@ async def pull_new(session: Session, limit: int = 1000) -> dict[tuple[str, str],
         response = await session.get("/api/sync/pull", params=params)
         assert response.status_code == 200, response.text
         body = response.json()
+        if body["reset"]:
+            session.seen.clear()  # the pages that follow replace the store
+        for gone in body["evict"]:
+            session.seen.pop((gone["collection"], gone["record_id"]), None)
         page_keys = [(c["collection"], c["record_id"]) for c in body["changes"]]
         assert len(page_keys) == len(set(page_keys)), "a page holds each record at most once"
         for change in body["changes"]:

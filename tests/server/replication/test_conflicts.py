@@ -77,8 +77,10 @@ async def test_a_manual_field_opens_a_conflict_and_keeps_the_servers_value(clien
         ("gw.a1", True),  # yours_by
         ("gw.a2", True),  # theirs_by
         ("admin.a", True),  # community admin of the scope
-        ("street.a", True),
-        ("district", True),
+        # supervisors may read it (online) but their devices hold only their own clashes
+        # (COMMAND_API.md "Supervisors' devices hold less")
+        ("street.a", False),
+        ("district", False),
         ("lawyer.a", False),  # same community, not involved, not an admin
         ("gw.b1", False),
         ("admin.b", False),
@@ -91,6 +93,9 @@ async def test_who_pulls_a_conflict(client: Any, username: str, sees: bool) -> N
     await record_of(reader, "conflicts", "-")  # catch up first
     *_, conflict_id = await _risk_conflict(client)
     assert (await record_of(reader, "conflicts", conflict_id) is not None) is sees
+    online = await reader.get(f"/api/records/conflicts/{conflict_id}")
+    may_read = sees or username in ("street.a", "district")
+    assert online.status_code == (200 if may_read else 403), online.text
 
 
 async def test_a_replayed_mutation_names_the_same_conflict(client: Any) -> None:

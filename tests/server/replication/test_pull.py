@@ -153,7 +153,12 @@ async def test_psych_notes_are_absent_for_everyone_but_the_psychologist(client: 
     assert own is not None and own["fields"]["notes"] == "来访者自述失眠"
     for username in ("admin.a", "street.a", "district"):
         admin = await as_user(client, username)
-        seen = await record_of(admin, "psych_sessions", session_id)
+        if username == "admin.a":
+            seen = await record_of(admin, "psych_sessions", session_id)
+        else:  # supervisors read sessions online only (COMMAND_API.md)
+            response = await admin.get(f"/api/records/psych_sessions/{session_id}")
+            assert response.status_code == 200, response.text
+            seen = response.json()
         assert seen is not None, username
         assert "notes" not in seen["fields"], username
         assert seen["fields"]["risk_level"] == "low"

@@ -13,6 +13,7 @@ import {
 } from "../widgets";
 import type { Fields, ViewRecord } from "../../types";
 import "./agreements_text";
+import { SUPERVISOR_ROLES, readFullRecord } from "./fullRecord";
 
 /** Statuses that need no more work: the "high risk" filter leaves them out, as the home tile does. */
 export const CLOSED = ["closed", "withdrawn", "resolved"];
@@ -106,8 +107,19 @@ function withChange<T extends HTMLElement>(el: T, fn: (ev: Event) => void): T {
 
 async function detailScreen(ctx: Ctx): Promise<Screen> {
   const id = ctx.params[0]!;
-  const d = await viewRecord("disputes", id);
-  if (!d) return { title: t("disputes"), node: h("p", { class: "empty" }, t("not_found")), live: true };
+  const local = await viewRecord("disputes", id);
+  // Supervisors' devices hold a reduced copy (or none): the whole record is read online.
+  const supervisor = SUPERVISOR_ROLES.includes(ctx.user.role);
+  const full = supervisor ? await readFullRecord("disputes", id, local?.version ?? 0) : undefined;
+  const d: ViewRecord | undefined = full?.kind === "full" && !full.record.deleted
+    ? { ...(local ?? { id, collection: "disputes", pending: false }), version: full.record.version,
+      // unsent edits on this device still show; the parties come whole from the server
+      fields: { ...full.record.fields, ...(local?.pending ? local.fields : {}), parties: full.record.fields["parties"] } }
+    : local;
+  const notice = supervisor && full?.kind !== "full"
+    ? h("p", { class: "notice", "data-full-record": full?.kind ?? "" }, full?.kind === "forbidden" ? t("full_record_forbidden") : t("full_record_offline"))
+    : supervisor ? h("p", { class: "hint", "data-full-record": "full" }, t("full_record_logged")) : null;
+  if (!d) return { title: t("disputes"), node: h("div", { class: "stack" }, notice, h("p", { class: "empty" }, t("not_found"))), live: true };
   const f = d.fields;
   const visits = (await viewCollection("visits")).filter((v) => v.fields["dispute_id"] === id)
     .sort((a, b) => String(b.fields["visited_at"]).localeCompare(String(a.fields["visited_at"])));
@@ -130,6 +142,7 @@ async function detailScreen(ctx: Ctx): Promise<Screen> {
     c.fields["status"] === "open" && c.fields["target_collection"] === "disputes" && c.fields["target_id"] === id);
 
   const node = h("div", { class: "stack" },
+    notice,
     rejections.map((r) => rejectionNote(r)),
     openConflicts.map((c) => h("a", { class: "conflict-hint", href: `#/conflicts/${c.id}` },
       t("pending_conflict_hint", { f: fieldLabel(c.fields["field"] as string | null) }))),

@@ -1,0 +1,115 @@
+"""Device pokes (issue 13): `GET /api/sync/events` pokes a device when a commit touches a scope
+it reads, and only then."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+import pytest
+
+from tests.helpers import COMMUNITY_B, login, new_dispute
+from tests.server.live.conftest import InProcessServer, live_app  # noqa: F401 - fixture
+from tests.server.live.sse import SseReader
+
+pytestmark = pytest.mark.usefixtures("database")
+
+
+@asynccontextmanager
+async def poke_stream(base_url: str, token: str) -> AsyncIterator[SseReader]:
+    async with (
+        httpx.AsyncClient(base_url=base_url, timeout=httpx.Timeout(30, read=None)) as client,
+        client.stream(
+            "GET", "/api/sync/events", headers={"Authorization": f"Bearer {token}"}
+        ) as response,
+    ):
+        assert response.status_code == 200, (await response.aread()).decode()
+        assert response.headers["content-type"].startswith("text/event-stream")
+        reader = SseReader(response)
+        reader.seen = []
+        first = await reader.next(10)
+        assert "ready" in first.comments, first
+        yield reader
+
+
+async def _next_poke(reader: SseReader) -> None:
+    message = await reader.until(lambda m: m.event == "poke", within=10)
+    assert message.json == {}  # a poke carries no data
+
+
+async def test_a_poke_reaches_only_devices_whose_scope_changed(
+    live_app: InProcessServer,  # noqa: F811
+) -> None:
+    async with httpx.AsyncClient(base_url=live_app.url, timeout=30) as client:
+        writer_a, writer_b = await login(client, "gw.a1"), await login(client, "gw.b1")
+        reader_a, reader_b = await login(client, "gw.a2"), await login(client, "admin.b")
+        async with (
+            poke_stream(live_app.url, reader_a.access_token) as in_a,
+            poke_stream(live_app.url, reader_b.access_token) as in_b,
+        ):
+            # changes alternate between communities A and B; each waits for its own poke, so
+            # a poke one device got for the other community's change would be an extra one
+            for _round in range(2):
+                done = await writer_a.push_one("disputes", None, new_dispute())
+                assert done["status"] == "applied"
+                await _next_poke(in_a)
+                done = await writer_b.push_one("disputes", None, new_dispute(community=COMMUNITY_B))
+                assert done["status"] == "applied"
+                await _next_poke(in_b)
+            for stream in (in_a, in_b):
+                assert [m.event for m in stream.seen if m.data is not None] == ["poke", "poke"]
+
+
+async def test_the_stream_needs_a_token(live_app: InProcessServer) -> None:  # noqa: F811
+    async with httpx.AsyncClient(base_url=live_app.url, timeout=10) as client:
+        response = await client.get("/api/sync/events")
+        assert response.status_code == 401
+        assert response.json()["error"]["code"]
+
+
+async def test_which_changes_poke_which_readers() -> None:
+    """The decision behind every poke, on the demo tree: a change pokes the readers whose feed
+    scopes it touches (the same scopes the pull's SQL pre-filter uses), not others."""
+    import uuid
+
+    from server.accounts.principal import Principal
+    from server.live.events import ChangeEvent
+    from server.org.tree import load_tree
+    from server.replication.pokes import concerns
+    from server.replication.prefilter import arms_for
+    from tests.helpers import COMMUNITY_A, DISTRICT, HOUSING, STREET_A
+
+    tree = await load_tree(force=True)
+
+    def reader(role: str, unit: uuid.UUID) -> Principal:
+        return Principal(uuid.uuid4(), uuid.uuid4(), role, role, unit)
+
+    def event(collection: str, scope: uuid.UUID | None, owner: str | None = None) -> ChangeEvent:
+        return ChangeEvent(
+            collection=collection,
+            id=str(uuid.uuid4()),
+            version=1,
+            op="created",
+            scope_org_id=str(scope) if scope else None,
+            owner_id=owner,
+        )
+
+    gw_a = reader("grid_worker", COMMUNITY_A)
+    admin_b = reader("community_admin", COMMUNITY_B)
+    street_a = reader("street_admin", STREET_A)
+    district = reader("district_admin", DISTRICT)
+    officer = reader("department_officer", HOUSING)
+    cases = [
+        (event("disputes", COMMUNITY_A), {gw_a, street_a, district}),
+        (event("disputes", COMMUNITY_B), {admin_b, district}),
+        (event("warnings", COMMUNITY_B), {admin_b, district}),
+        (event("dispatch_orders", COMMUNITY_B), {admin_b, district, officer}),
+        (event("notifications", None, str(gw_a.user_id)), {gw_a}),
+        (event("org_units", None), {gw_a, admin_b, street_a, district, officer}),
+    ]
+    for change, poked in cases:
+        for who in (gw_a, admin_b, street_a, district, officer):
+            expected = who in poked
+            got = concerns(who, arms_for(who, tree), tree, change)
+            assert got is expected, (change.collection, change.scope_org_id, who.role)
