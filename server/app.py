@@ -21,7 +21,7 @@ from server.health.controllers import live, ready
 from server.http.handlers import EXCEPTION_HANDLERS, JsonBodyRequest
 from server.http.middleware import RequestContextMiddleware, configure_logging
 from server.http.openapi import components as openapi_components
-from server.notify.controllers import PushController
+from server.notify.controllers import NotifyController, PushController, ReachabilityController
 from server.replication.controllers import (
     AttachmentController,
     AuditController,
@@ -42,6 +42,8 @@ def _route_handlers() -> list[Any]:
         SyncController,
         AttachmentController,
         PushController,
+        NotifyController,
+        ReachabilityController,
         index,
         asset,
         root_file,

@@ -54,6 +54,15 @@ class Settings:
     max_attachment_bytes: int = 5 * 1024 * 1024
     #: argon2 cost: "production" (RFC 9106 low-memory) unless the test suite asks for "test"
     argon2_profile: str = "production"
+    #: the SMS platform (政务短信平台): its HTTP endpoint, the HMAC key the request body is
+    #: signed with (and receipts are checked with), and the registered sender name
+    sms_url: str | None = None
+    sms_key: str | None = None
+    sms_sender: str | None = None
+    #: red warnings and dispatch orders wait this long for a push to be acknowledged before SMS
+    sms_silence_seconds: int = 300
+    #: SMS per org unit per Beijing day; past it only red warnings still go by SMS
+    sms_daily_cap: int = 200
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -113,6 +122,11 @@ def load_settings() -> Settings:
         trusted_proxies=_trusted_proxies(),
         login_max_failures=_positive_int("DOORSTEP_LOGIN_MAX_FAILURES", 5),
         login_max_failures_per_address=_positive_int("DOORSTEP_LOGIN_MAX_FAILURES_PER_ADDRESS", 50),
+        sms_url=_env("DOORSTEP_SMS_URL"),
+        sms_key=_env("DOORSTEP_SMS_KEY"),
+        sms_sender=_env("DOORSTEP_SMS_SENDER"),
+        sms_silence_seconds=_positive_int("DOORSTEP_SMS_SILENCE_SECONDS", 300),
+        sms_daily_cap=_positive_int("DOORSTEP_SMS_DAILY_CAP", 200),
     )
 
 
