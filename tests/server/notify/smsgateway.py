@@ -141,7 +141,7 @@ class SmsGateway:
             assert set(data) == KEYS, sorted(data)
             assert isinstance(data["params"], dict)
             text = self.render(str(data["template"]), data["params"])
-        except Exception as exc:  # a malformed request: what a platform answers it
+        except (ValueError, KeyError, AssertionError, TypeError) as exc:  # malformed: 400
             with self._lock:
                 self.requests.append((400, None))
             return web.json_response({"error": str(exc)}, status=400)
