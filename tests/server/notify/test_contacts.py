@@ -60,10 +60,19 @@ async def test_an_admin_sets_a_phone_its_owner_confirms_and_no_pull_carries_it(
 async def test_phone_and_language_bad_input_changes_nothing(client: Any) -> None:
     district, admin = await login(client, "district"), await login(client, "admin.a")
     url = f"/api/admin/users/{admin.user_id}/phone"
-    for body in ({"phone": "abc"}, {"phone": "12"}, {"phone": "1" * 30}, {}, {"phone": 5}, []):
+    bodies: list[Any] = [
+        {"phone": "abc"},
+        {"phone": "12"},
+        {"phone": "1" * 30},
+        {},
+        {"phone": 5},
+        [],
+    ]
+    for body in bodies:
         r = await district.client.put(url, json=body, headers=district.headers)
         assert r.status_code in (400, 422), (body, r.text)
-    for body in ({"language": "fr"}, {"language": ""}, {}, {"language": "en", "x": 1}):
+    languages: list[Any] = [{"language": "fr"}, {"language": ""}, {}, {"language": "en", "x": 1}]
+    for body in languages:
         r = await admin.client.put("/api/notify/me/language", json=body, headers=admin.headers)
         assert r.status_code in (400, 422), (body, r.text)
     r = await admin.post("/api/notify/me/phone/confirm", json={"phone": "13800000001"})
