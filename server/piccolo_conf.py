@@ -37,5 +37,6 @@ APP_REGISTRY = AppRegistry(
         "server.warnings.piccolo_app",
         "server.dispatch.piccolo_app",
         "server.inbox.piccolo_app",
+        "server.disputes.piccolo_app",
     ]
 )
