@@ -31,7 +31,7 @@ from server.notify.tables import (
     SmsDelivery,
     StaffContact,
 )
-from tests.helpers import COMMUNITY_A, HOUSING, Session, login, new_dispute
+from tests.helpers import COMMUNITY_A, DISTRICT, HOUSING, Session, login, new_dispute
 from tests.server.notify.conftest import use_settings
 from tests.server.notify.helpers import eventually
 from tests.server.notify.pushservice import Answer, PushService, Subscriber
@@ -490,3 +490,43 @@ async def test_english_users_get_english_pushes_and_sms(
         if key[0] == "notifications" and c["fields"].get("template") == "warning_dispute"
     ]
     assert notes and notes[-1]["params"] == {"level": "red"}
+
+
+async def test_the_command_view_counts_sms_per_unit_against_the_cap(
+    client: Any, sms_env: SmsGateway
+) -> None:
+    use_settings(DOORSTEP_SMS_DAILY_CAP="2")
+    await set_phones(client, "dept.housing")
+    for _ in range(3):
+        await issue_order(client)
+    await deliver_sms()
+    district = await login(client, "district")
+    now = datetime.now(UTC)
+    r = await district.get(
+        "/api/command/stats",
+        params={
+            "org_unit_id": str(DISTRICT),
+            "from": iso(now - timedelta(hours=1)),
+            "to": iso(now + timedelta(hours=1)),
+        },
+    )
+    assert r.status_code == 200, r.text
+    figures = r.json()["sms"]
+    assert (figures["sent"], figures["capped"], figures["order"], figures["daily_cap"]) == (
+        2,
+        1,
+        2,
+        2,
+    )
+    assert figures["today"] == [{"org_unit_id": str(HOUSING), "used": 2, "capped": 1}]
+    # a community admin's window does not hold the district department's SMS
+    admin = await login(client, "admin.a")
+    mine = await admin.get(
+        "/api/command/stats",
+        params={
+            "org_unit_id": str(COMMUNITY_A),
+            "from": iso(now - timedelta(hours=1)),
+            "to": iso(now + timedelta(hours=1)),
+        },
+    )
+    assert mine.status_code == 200 and mine.json()["sms"]["sent"] == 0
