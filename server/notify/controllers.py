@@ -14,12 +14,13 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
+import server.notify.contacts as contacts
+import server.notify.sms as sms
 from server import permissions
 from server.accounts.principal import Principal
 from server.accounts.tables import User
 from server.http.errors import ApiError
 from server.http.openapi import BEARER, PUBLIC, errors
-from server.notify import contacts, sms
 from server.notify.channels import SIGNATURE_HEADER, signature_ok
 from server.notify.delivery import utcnow
 from server.notify.schemas import (

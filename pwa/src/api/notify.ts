@@ -54,3 +54,8 @@ export function reachability(): Promise<ReachRow[]> {
 export function setPhone(userId: string, phone: string | null): Promise<Contact> {
   return request<Contact>(`/api/admin/users/${userId}/phone`, { method: "PUT", json: { phone } });
 }
+
+/** Where an SMS's short code leads (404 unless the SMS was sent to this user). */
+export function openCode(code: string): Promise<{ code: string; url: string }> {
+  return request<{ code: string; url: string }>(`/api/notify/codes/${encodeURIComponent(code)}`);
+}

@@ -10,7 +10,7 @@ import { addText, errorText, t, enumLabel } from "../i18n";
 import { ApiError } from "../../api/errors";
 import { route, type Ctx, type Screen } from "../app";
 import { pushSupported, isSubscribed } from "../../api/push";
-import { confirmPhone, myContact, reachability, setPhone, type Contact, type ReachRow } from "../../api/notify";
+import { confirmPhone, myContact, openCode, reachability, setPhone, type Contact, type ReachRow } from "../../api/notify";
 import { formatDateTime } from "../format";
 import { unitName } from "../directory";
 import { emptyState, field, section } from "../widgets";
@@ -53,6 +53,8 @@ addText({
   reach_phone_prompt: ["工作手机号（留空则删除）", "Work phone (empty to remove)"],
   reach_last_push: ["最近推送成功", "last push delivered"],
   reach_last_sms: ["最近短信回执", "last SMS receipt"],
+  reach_code: ["短信查看码", "SMS code"],
+  reach_code_unknown: ["查看码无效或不是发给您的", "This code is unknown or was not sent to you"],
 });
 
 export type PushReach = "ok" | "no_push_api" | "denied" | "ios_not_installed" | "not_subscribed" | "subscribe_failed";
@@ -160,6 +162,20 @@ async function adminScreen(_ctx: Ctx): Promise<Screen> {
   return { title: t("reach_admin"), node };
 }
 
+/** `#/c/<code>`: the short code of an SMS opens its record (only for the person it was sent to). */
+async function codeScreen(ctx: Ctx): Promise<Screen> {
+  const code = decodeURIComponent(ctx.params[0] ?? "");
+  try {
+    const target = await openCode(code);
+    setTimeout(() => { location.hash = target.url.startsWith("#") ? target.url : `#${target.url}`; }, 0);
+    return { title: t("reach_code"), node: h("p", { class: "muted" }, "…") };
+  } catch (e) {
+    const text = e instanceof ApiError ? errorText(e.code, t("reach_code_unknown")) : errorText("offline");
+    return { title: t("reach_code"), node: h("p", { class: "empty" }, text) };
+  }
+}
+
 export function registerReachRoutes(): void {
   route("/admin/reachability", adminScreen);
+  route("/c/:code", codeScreen);
 }
