@@ -22,7 +22,14 @@ from typing import Any, Protocol
 import aiohttp
 
 from server.notify.policy import policy
-from server.notify.webpush import Outcome, PushMessage, Sender, SendResult, parse_retry_after
+from server.notify.webpush import (
+    Outcome,
+    PushMessage,
+    Sender,
+    SendResult,
+    parse_retry_after,
+)
+from server.notify.webpush import classify as classify_push
 
 SIGNATURE_HEADER = "X-Doorstep-Signature"
 
@@ -63,9 +70,7 @@ class WebPushChannel:
         return await self.sender.send(message)
 
     def classify(self, res: SendResult) -> Outcome:
-        from server.notify import webpush
-
-        return webpush.classify(res)
+        return classify_push(res)
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,7 @@ from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
 import server.notify.runner as runner
 import server.notify.webpush as webpush
+from server.notify.channels import WebPushChannel
 from server.notify.policy import DeliveryPolicy, policy
 from server.notify.tables import (
     DeliveryAttempt,
@@ -124,8 +125,10 @@ async def _claim(ids: list[int], token: UUID, now: datetime) -> list[dict[str, A
     return rows
 
 
-def _settle_sent(job: _Job, res: SendResult, knobs: DeliveryPolicy) -> _Settled:
-    outcome = webpush.classify(res)
+def _settle_sent(
+    job: _Job, res: SendResult, knobs: DeliveryPolicy, channel: WebPushChannel
+) -> _Settled:
+    outcome = channel.classify(res)
     error = attempt_error = webpush.describe(res, outcome)
     retry_in = 0.0
     if outcome is Outcome.RETRY:
@@ -223,6 +226,7 @@ async def deliver_batch_async(
         finally:
             await own.close()
     report = BatchReport()
+    channel = WebPushChannel(sender)
     ids = sorted({int(i) for i in delivery_ids})
     if not ids:
         return report
@@ -270,7 +274,7 @@ async def deliver_batch_async(
         await _write(token, now, settled, report)
 
     async def one(job: _Job) -> _Settled:
-        return _settle_sent(job, await sender.send(job.message), knobs)
+        return _settle_sent(job, await channel.send(job.message), knobs, channel)
 
     # All at once: the sender's connection pool bounds the concurrency. Results are written
     # back every `settle_every` answers while the rest are still on the wire.
