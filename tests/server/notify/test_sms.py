@@ -530,3 +530,39 @@ async def test_the_command_view_counts_sms_per_unit_against_the_cap(
         },
     )
     assert mine.status_code == 200 and mine.json()["sms"]["sent"] == 0
+
+
+@pytest.mark.slow
+async def test_with_redis_a_celery_worker_sends_the_due_sms(
+    client: Any, sms_env: SmsGateway, worker: Any, celery_broker: str
+) -> None:
+    """Production mode: the after-commit kick publishes `notify.sms_due` and a real Celery
+    worker (its own process, the SMS platform in its environment) sends the SMS."""
+    from tests.server.notify.conftest import point_celery_at
+
+    worker.stop()
+    worker.extra_env = {"DOORSTEP_SMS_URL": sms_env.url, "DOORSTEP_SMS_KEY": sms_env.key}
+    worker.start()
+    use_settings(DOORSTEP_REDIS_URL=celery_broker)
+    point_celery_at(celery_broker)
+    try:
+        await set_phones(client, "dept.housing")
+        await issue_order(client)
+        await eventually(
+            lambda: len(sms_env.sent_to(PHONES["dept.housing"])) == 1,
+            within=60,
+            what="the worker to send the SMS",
+        )
+        [row] = await sms_rows((await login(client, "dept.housing")).user_id)
+        await eventually(
+            lambda: _status(row["id"], "sent"), within=10, what="the row to settle as sent"
+        )
+    finally:
+        use_settings(DOORSTEP_REDIS_URL=None)
+        worker.stop()
+        worker.extra_env = {}
+
+
+async def _status(delivery_id: int, status: str) -> bool:
+    row = await SmsDelivery.select(SmsDelivery.status).where(SmsDelivery.id == delivery_id).first()
+    return row is not None and row["status"] == status
