@@ -25,6 +25,7 @@ from typing import Any
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
+from piccolo.engine.postgres import PostgresEngine
 from piccolo.query.functions.aggregate import Count
 
 from server.notify.channels import SmsChannel, SmsMessage, describe
@@ -157,6 +158,10 @@ async def _release_one(delivery_id: int, level: str, unit: UUID | None, now: dat
     """Count one SMS against its unit's day, or refuse it past the cap (red always goes)."""
     cap = get_settings().sms_daily_cap
     day = beijing_day(now)
+    if isinstance(M._meta.db, PostgresEngine):
+        # One unit's day is counted by one transaction at a time, so two releases running at
+        # once cannot both take the last SMS of the allowance (SQLite serialises writers anyway).
+        await M.raw("SELECT pg_advisory_xact_lock(hashtext({}))", f"sms-cap/{unit}/{day}")
     used = await M.count().where(
         M.org_unit_id.is_null() if unit is None else M.org_unit_id == unit,
         M.day == day,
