@@ -51,3 +51,59 @@ def test_admins_see_who_can_be_reached(new_context: Any, server_url: str) -> Non
     item = page.locator("li[data-user='gw.a1']")
     assert "不可达" in item.inner_text()  # no push, no phone: a hall must know before an emergency
     shot(page, "61-admin-reachability")
+
+
+def _push_red_dispute(base: str) -> None:
+    """A grid worker raises a dispute to red through the sync API (what the field app does)."""
+    import time
+    import uuid
+
+    import httpx
+
+    from tests.helpers import new_dispute
+
+    answer = httpx.post(
+        f"{base}/api/auth/login",
+        json={"username": "gw.a2", "password": "doorstep-demo", "device_name": "gw.a2"},
+        timeout=10,
+    )
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    headers = {"Authorization": f"Bearer {body['access_token']}"}
+    dispute_id = str(uuid.uuid4())
+    for seq, (fields, version) in enumerate(
+        [(new_dispute(risk_level="yellow"), 0), ({"risk_level": "red"}, 1)], start=1
+    ):
+        ms = int(time.time() * 1000) + seq
+        mutation = {
+            "id": str(uuid.uuid4()),
+            "seq": seq,
+            "collection": "disputes",
+            "record_id": dispute_id,
+            "op": "upsert",
+            "base_version": version,
+            "hlc": f"{ms:013d}-{seq:04x}-{body['device_id']}",
+            "fields": fields,
+        }
+        r = httpx.post(
+            f"{base}/api/sync/push",
+            json={"schema_version": 1, "mutations": [mutation]},
+            headers=headers,
+            timeout=10,
+        )
+        assert r.json()["results"][0]["status"] == "applied", r.text
+
+
+def test_in_english_the_inbox_shows_warnings_and_notices_in_english(
+    new_context: Any, server_url: str
+) -> None:
+    """Notices are stored as templates: the same inbox reads in English after the switch."""
+    _push_red_dispute(server_url)
+    ctx = new_context()
+    ctx.add_init_script("localStorage.setItem('doorstep.lang', 'en')")
+    page = login(ctx, server_url, "admin.a")
+    go(page, "#/inbox", ".list")
+    text = page.inner_text("main")
+    assert "Red warning" in text and "A dispute's risk was raised" in text, text
+    assert "红色预警" not in text and "风险升级" not in text, text
+    shot(page, "62-inbox-english")
