@@ -30,6 +30,7 @@ from server.http.overload import Load, LoadShedder
 from server.live.bus import make_plugin as live_channels
 from server.live.stream import LiveController
 from server.notify.controllers import PushController
+from server.notify.controllers import NotifyController, PushController, ReachabilityController
 from server.replication.controllers import (
     AttachmentController,
     AuditController,
@@ -54,6 +55,8 @@ def _route_handlers() -> list[Any]:
         AgreementController,
         RecordController,
         AccessLogController,
+        NotifyController,
+        ReachabilityController,
         CommandController,
         LiveController,
         MapController,

@@ -7,6 +7,7 @@ Adding a collection: declare its spec in its domain package and add it here
 
 from __future__ import annotations
 
+import server.notify.stats  # noqa: F401  (registers the `sms` stats section: no collection of its own)
 from server import specs
 from server.accounts.spec import USERS_SPEC
 from server.agreements.spec import AGREEMENTS_SPEC

@@ -37,6 +37,7 @@ APP_REGISTRY = AppRegistry(
         "server.warnings.piccolo_app",
         "server.dispatch.piccolo_app",
         "server.access.piccolo_app",
+        "server.inbox.piccolo_app",
         "server.disputes.piccolo_app",
         "server.agreements.piccolo_app",
     ]

@@ -62,6 +62,15 @@ class Settings:
     #: enough) or "gcj02" (高德 and other mainland providers: the app shifts points to match)
     map_tile_url: str | None = None
     map_crs: str = "wgs84"
+    #: the SMS platform (政务短信平台): its HTTP endpoint, the HMAC key the request body is
+    #: signed with (and receipts are checked with), and the registered sender name
+    sms_url: str | None = None
+    sms_key: str | None = None
+    sms_sender: str | None = None
+    #: red warnings and dispatch orders wait this long for a push to be acknowledged before SMS
+    sms_silence_seconds: int = 300
+    #: SMS per org unit per Beijing day; past it only red warnings still go by SMS
+    sms_daily_cap: int = 200
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -124,6 +133,11 @@ def load_settings() -> Settings:
         max_in_flight=_positive_int("DOORSTEP_MAX_IN_FLIGHT", 32),
         map_tile_url=_map_tile_url(),
         map_crs=_map_crs(),
+        sms_url=_env("DOORSTEP_SMS_URL"),
+        sms_key=_env("DOORSTEP_SMS_KEY"),
+        sms_sender=_env("DOORSTEP_SMS_SENDER"),
+        sms_silence_seconds=_positive_int("DOORSTEP_SMS_SILENCE_SECONDS", 300),
+        sms_daily_cap=_positive_int("DOORSTEP_SMS_DAILY_CAP", 200),
     )
 
 

@@ -16,6 +16,8 @@ import { registerInboxRoutes } from "./ui/screens/inbox";
 import { registerConflictRoutes } from "./ui/screens/conflicts";
 import { registerOutboxRoutes } from "./ui/screens/outbox";
 import { registerSettingsRoutes } from "./ui/screens/settings";
+import { registerReachRoutes } from "./ui/screens/reach";
+import { ackNotification } from "./api/notify";
 import { registerHomeRoutes } from "./ui/screens/home";
 import { registerAgreementRoutes } from "./ui/screens/agreements";
 import { registerSignatureRoutes } from "./ui/screens/signature";
@@ -48,6 +50,7 @@ registerOutboxRoutes();
 registerSettingsRoutes();
 registerAgreementRoutes();
 registerSignatureRoutes();
+registerReachRoutes();
 
 let loginVisible = false;
 function showLogin(notice?: string): void {
@@ -159,6 +162,12 @@ async function start(user: User): Promise<void> {
   void requestPersistence();
   void refreshSchema();
   void refreshPushSubscription().catch(() => undefined);
+  // Opened from a notification while no window was open (sw.ts `ackUrl`): report it, once.
+  const ack = new URLSearchParams(location.search).get("ack");
+  if (ack) {
+    history.replaceState(null, "", `/${location.hash}`);
+    void ackNotification(ack);
+  }
 }
 
 function registerServiceWorker(): void {
@@ -169,6 +178,7 @@ function registerServiceWorker(): void {
     if (accepted) location.reload();
   });
   navigator.serviceWorker.addEventListener("message", (ev: MessageEvent) => {
+    if (ev.data?.type === "navigate" && typeof ev.data.ack === "string") void ackNotification(ev.data.ack);
     if (ev.data?.type === "navigate" && typeof ev.data.url === "string") {
       const hash = ev.data.url.slice(ev.data.url.indexOf("#"));
       // Another person's notification: a clean page, so nothing of the active person stays.

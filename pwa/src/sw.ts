@@ -127,6 +127,12 @@ function appUrl(url: string | undefined): string {
   return `/#${u.pathname}${u.search}`;
 }
 
+/** `/?ack=<notification id>#/...`: the page reports the opened notice when it starts (main.ts). */
+function ackUrl(target: string, id: string): string {
+  const hash = target.indexOf("#");
+  return `/?ack=${encodeURIComponent(id)}${hash >= 0 ? target.slice(hash) : ""}`;
+}
+
 /** `#/for/<owner>/<target hash>`: handled by the page before any person's screen (main.ts). */
 function forOwnerUrl(owner: string, target: string): string {
   return `/#/for/${encodeURIComponent(owner)}/${encodeURIComponent(target.slice(target.indexOf("#")))}`;
@@ -134,7 +140,7 @@ function forOwnerUrl(owner: string, target: string): string {
 
 self.addEventListener("notificationclick", (event) => {
   event.notification.close();
-  const data = event.notification.data as { url?: string; owner?: string } | null;
+  const data = event.notification.data as { url?: string; owner?: string; id?: string } | null;
   event.waitUntil(
     (async () => {
       let target = appUrl(data?.url);
@@ -146,11 +152,12 @@ self.addEventListener("notificationclick", (event) => {
       const w = windows.find((c) => c.visibilityState === "visible") ?? windows[0];
       if (w) {
         // Navigate first: focusing may be refused (no user activation), the screen change must not.
-        w.postMessage({ type: "navigate", url: target });
+        // `ack`: the page tells the server this notice was opened (no SMS needed behind it).
+        w.postMessage({ type: "navigate", url: target, ack: data?.id });
         await w.focus().catch(() => undefined);
         return;
       }
-      await self.clients.openWindow(target);
+      await self.clients.openWindow(data?.id ? ackUrl(target, data.id) : target);
     })(),
   );
 });

@@ -11,6 +11,8 @@ PUBLIC_PATHS = [
     "^/api/auth/login$",
     "^/api/auth/refresh$",
     "^/api/push/vapid-public-key$",
+    # the SMS platform's receipts: authenticated by their HMAC signature (server/notify)
+    "^/api/notify/sms/receipts$",
     "^/health/",
     "^/schema",
     # authenticates itself: an EventSource sends a ticket, not a header (server/live/stream.py)

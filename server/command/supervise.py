@@ -91,7 +91,7 @@ async def chase(principal: Principal, order_id: uuid.UUID) -> dict[str, Any]:
         notice = chase_notice(
             people,
             order,
-            title="督办催办：请尽快处理派单",
+            template="order_chase",
             subject=f"order/{order.id}/chase/{reactor.now_ms}",
         )
         notify(reactor, notice)

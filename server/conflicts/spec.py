@@ -87,8 +87,7 @@ async def notify_clash(reactor: Reactor, item: Applied) -> list[Applied]:
         Notice(
             users=frozenset(users),
             type="conflict",
-            title="修改冲突待处理",
-            body="同一记录被同时修改，请选择保留的内容",
+            template="conflict_new",
             url=f"#/conflicts/{item.record_id}",
             subject=f"conflict/{item.record_id}",
         ),

@@ -13,7 +13,7 @@ from uuid import UUID
 from server.dispatch.checkin import CHECKIN_FLAGGED
 from server.dispatch.schema import ESCALATION_LEVELS
 from server.dispatch.tables import DispatchOrder
-from server.inbox.notices import Notice, local_time, notify
+from server.inbox.notices import Notice, notify
 from server.inbox.recipients import People, people_of
 from server.org.tree import load_tree
 from server.permissions import as_uuid
@@ -79,17 +79,18 @@ async def check_deadlines(now: datetime | None = None) -> int:
                 DispatchOrder.id == order_id
             )
             late_for = (
-                "到场"
+                "arrival"
                 if fields.get("status") in OPEN_FOR_ARRIVAL
                 or fields.get("checkin_status") == CHECKIN_FLAGGED
-                else "办结"
+                else "resolution"
             )
             notify(
                 reactor,
                 chase_notice(
                     people,
                     order,
-                    title=f"催办：派单已超过{late_for}时限",
+                    template="order_overdue",
+                    params={"late_for": late_for},
                     subject=f"order/{order.id}/overdue",
                 ),
             )
@@ -99,7 +100,7 @@ async def check_deadlines(now: datetime | None = None) -> int:
                 source="dispatch_overdue",
                 subject=ws.records[("dispatch_orders", order.id)] or order,
                 org_unit_id=fields.get("community_id"),
-                message=f"派单超时未{late_for}，请督办",
+                message=f"派单超时未{'到场' if late_for == 'arrival' else '办结'}，请督办",
             )
         else:
             level = str(fields.get("escalation_level") or "community")
@@ -119,16 +120,24 @@ def next_level(level: str | None) -> str | None:
     return ESCALATION_ORDER[index + 1] if index + 1 < len(ESCALATION_ORDER) else None
 
 
-def chase_notice(people: People, order: Record, *, title: str, subject: str) -> Notice:
-    """A chase (催办) to the order's department officers."""
+def chase_notice(
+    people: People,
+    order: Record,
+    *,
+    template: str,
+    subject: str,
+    params: dict[str, str] | None = None,
+) -> Notice:
+    """A chase (催办) to the order's department officers (`order_overdue` by the deadline job,
+    `order_chase` by a supervisor: server/notify/templates.json)."""
     fields = order.fields
     return Notice(
         users=frozenset(
             people.with_role("department_officer", as_uuid(fields.get("department_id")))
         ),
         type="dispatch_chase",
-        title=title,
-        body=f"化解时限 {local_time(fields.get('resolve_by'))}，请尽快处理",
+        template=template,
+        params={**(params or {}), "resolve_time": str(fields.get("resolve_by") or "")},
         url=f"#/orders/{order.id}",
         subject=subject,
         urgency="high",
@@ -156,8 +165,8 @@ def escalate(
         Notice(
             users=frozenset(people.with_role(f"{target}_admin", place)),
             type="dispatch_escalated",
-            title="督办：超时派单已升级",
-            body=f"派单超时未办结，已升级至{'街道' if target == 'street' else '区'}级督办",
+            template="order_escalated",
+            params={"target": target},
             url=f"#/orders/{order.id}",
             subject=f"order/{order.id}/escalated/{target}",
             urgency="high",

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from server.dispatch.schema import LEADER_LEVELS
-from server.inbox.notices import Notice, local_time, notify, seconds_until
+from server.inbox.notices import Notice, notify, seconds_until
 from server.inbox.recipients import people_of
 from server.permissions import as_uuid
 from server.replication.reactions import Reactor
@@ -35,14 +35,19 @@ async def notify_order_change(reactor: Reactor, item: Applied) -> list[Applied]:
             Notice(
                 users=frozenset(department),
                 type="dispatch_order",
-                title="新派单：请按时到场",
-                body=f"到场时限 {local_time(fields.get('arrive_by'))}，"
-                f"化解时限 {local_time(fields.get('resolve_by'))}",
+                template="order_issued",
+                params={
+                    "arrive_time": str(fields.get("arrive_by") or ""),
+                    "resolve_time": str(fields.get("resolve_by") or ""),
+                },
                 url=url,
                 subject=f"order/{order.id}/issued",
                 urgency="high",
                 ttl=seconds_until(fields.get("arrive_by"), reactor.now_ms),
                 topic=f"order/{order.id}",
+                # an order nobody signs for goes by SMS (issue 14)
+                sms="order",
+                ack=("dispatch_orders", order.id),
             ),
         )
         return []
@@ -54,8 +59,8 @@ async def notify_order_change(reactor: Reactor, item: Applied) -> list[Applied]:
             Notice(
                 users=frozenset(department if to_department else community),
                 type="dispatch_order",
-                title=f"派单{ORDER_STATUS_NAMES.get(status, status)}",
-                body="请查看派单详情",
+                template="order_status",
+                params={"status": status},
                 url=url,
                 subject=f"order/{order.id}/v{order.version}",
                 urgency="high" if status == "reopened" else "normal",
@@ -69,8 +74,7 @@ async def notify_order_change(reactor: Reactor, item: Applied) -> list[Applied]:
             Notice(
                 users=frozenset(community),
                 type="dispatch_order",
-                title="到场领导级别低于要求",
-                body="到场人员级别低于派单要求，已记录",
+                template="order_leader_below",
                 url=url,
                 subject=f"order/{order.id}/leader/v{order.version}",
                 urgency="high",

@@ -13,6 +13,10 @@ NOTIFICATIONS = collection(
         string_field("body", "server", max_length=500),
         string_field("url", "server", max_length=500),
         Field("read", "boolean", "lww"),
+        # the language-neutral notice (server/notify/templates.json): the app renders it in
+        # the viewer's language; title/body above hold the Chinese text for older apps
+        string_field("template", "server", max_length=64),
+        Field("params", "object", "server"),
     ],
     server_created=True,
 )

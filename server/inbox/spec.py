@@ -4,11 +4,12 @@ recipient, who may only mark it read."""
 from __future__ import annotations
 
 from server.accounts.principal import Principal
+from server.inbox.escalation import sms_on_silence
 from server.inbox.schema import NOTIFICATIONS
 from server.inbox.tables import Notification
 from server.org.tree import OrgTree
 from server.permissions import id_of
-from server.specs import CollectionSpec, FeedScope, PermissionRecord, Write
+from server.specs import CollectionSpec, FeedScope, Job, PermissionRecord, Write
 
 
 def notification_scope(record: PermissionRecord) -> tuple[str | None, str | None]:
@@ -38,4 +39,5 @@ NOTIFICATIONS_SPEC = CollectionSpec(
     check_write=check_notification_write,
     scope=notification_scope,
     feed_scope=notification_feed_scope,
+    jobs=(Job("sms_on_silence", sms_on_silence),),
 )

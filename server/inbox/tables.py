@@ -9,7 +9,7 @@ from __future__ import annotations
 from piccolo.columns import Boolean
 from piccolo.table import Table
 
-from server.records.columns import SyncedColumns, ref_column, str_column
+from server.records.columns import SyncedColumns, json_column, ref_column, str_column
 
 
 class Notification(SyncedColumns, Table, tablename="notifications"):
@@ -19,3 +19,5 @@ class Notification(SyncedColumns, Table, tablename="notifications"):
     body = str_column(500)
     url = str_column(500)
     read = Boolean(null=True, default=False)
+    template = str_column(64)
+    params = json_column()

@@ -11,6 +11,7 @@ again (at-least-once: a message that was on the wire when the worker died may ar
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 from collections import defaultdict
 from collections.abc import Sequence
@@ -23,8 +24,18 @@ from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
 import server.notify.runner as runner
 import server.notify.webpush as webpush
+from server.notify.channels import WebPushChannel
 from server.notify.policy import DeliveryPolicy, policy
-from server.notify.tables import DeliveryAttempt, DeliveryStatus, PushDelivery, PushSubscription
+from server.notify.tables import (
+    DeliveryAttempt,
+    DeliveryStatus,
+    PushDelivery,
+    PushSubscription,
+    SmsDelivery,
+    SmsStatus,
+    StaffContact,
+)
+from server.notify.texts import language_or_default, render_notice
 from server.notify.webpush import Outcome, PushMessage, Sender, SendResult
 
 D = PushDelivery
@@ -100,13 +111,24 @@ async def _claim(ids: list[int], token: UUID, now: datetime) -> list[dict[str, A
             D.claimed_until.is_null() | (D.claimed_until < now),
         )
         rows: list[dict[str, Any]] = await D.select(
-            D.id, D.device_id, D.payload, D.ttl, D.urgency, D.topic, D.attempts, D.created_at
+            D.id,
+            D.user_id,
+            D.device_id,
+            D.payload,
+            D.ttl,
+            D.urgency,
+            D.topic,
+            D.attempts,
+            D.created_at,
+            D.notification_id,
         ).where(D.claim_token == token)
     return rows
 
 
-def _settle_sent(job: _Job, res: SendResult, knobs: DeliveryPolicy) -> _Settled:
-    outcome = webpush.classify(res)
+def _settle_sent(
+    job: _Job, res: SendResult, knobs: DeliveryPolicy, channel: WebPushChannel
+) -> _Settled:
+    outcome = channel.classify(res)
     error = attempt_error = webpush.describe(res, outcome)
     retry_in = 0.0
     if outcome is Outcome.RETRY:
@@ -204,6 +226,7 @@ async def deliver_batch_async(
         finally:
             await own.close()
     report = BatchReport()
+    channel = WebPushChannel(sender)
     ids = sorted({int(i) for i in delivery_ids})
     if not ids:
         return report
@@ -222,6 +245,7 @@ async def deliver_batch_async(
             S.device_id.is_in(devices)
         )
     }
+    languages = await _languages(sorted({row["user_id"] for row in rows}))
     settled: list[_Settled] = []
     jobs: list[_Job] = []
     for row in rows:
@@ -235,8 +259,7 @@ async def deliver_batch_async(
         elif sub is None:
             settled.append(_Settled(delivery_id, device_id, Outcome.GONE, "unsubscribed"))
         else:
-            payload = row["payload"]
-            data = payload.encode() if isinstance(payload, str) else bytes(payload)
+            data = rendered_payload(row["payload"], languages.get(row["user_id"]))
             message = PushMessage(
                 endpoint=sub["endpoint"],
                 p256dh=sub["p256dh"],
@@ -251,7 +274,7 @@ async def deliver_batch_async(
         await _write(token, now, settled, report)
 
     async def one(job: _Job) -> _Settled:
-        return _settle_sent(job, await sender.send(job.message), knobs)
+        return _settle_sent(job, await channel.send(job.message), knobs, channel)
 
     # All at once: the sender's connection pool bounds the concurrency. Results are written
     # back every `settle_every` answers while the rest are still on the wire.
@@ -263,7 +286,64 @@ async def deliver_batch_async(
             done = []
     if done:
         await _write(token, utcnow(), done, report)
+    lost = set(report.gone) | set(report.failed)
+    await _end_sms_holds([r for r in rows if int(r["id"]) in lost])
     return report
+
+
+async def _languages(user_ids: list[UUID]) -> dict[UUID, str]:
+    if not user_ids:
+        return {}
+    rows = await StaffContact.select(StaffContact.user_id, StaffContact.language).where(
+        StaffContact.user_id.is_in(user_ids)
+    )
+    return {row["user_id"]: language_or_default(row["language"]) for row in rows}
+
+
+def rendered_payload(stored: Any, language: str | None) -> bytes:
+    """The bytes sent to the device. A notice stored as a template (`{"type", "template",
+    "params", "url", "id"}`) is rendered now, in its recipient's current language, into the
+    protocol's five keys; a payload stored with its text is sent as it is."""
+    text = stored if isinstance(stored, str) else bytes(stored).decode()
+    payload = json.loads(text)
+    if "template" not in payload:
+        return text.encode()
+    title, body = render_notice(
+        payload["template"], payload.get("params") or {}, language_or_default(language)
+    )
+    out = {
+        "type": payload["type"],
+        "title": title,
+        "body": body,
+        "url": payload["url"],
+        "id": payload["id"],
+    }
+    return json.dumps(out, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+async def _end_sms_holds(lost: list[dict[str, Any]]) -> None:
+    """A notice whose push reached none of the recipient's devices does not wait out the
+    silence: its held SMS is due at the next escalation run."""
+    if not lost:
+        return
+    now = utcnow()
+    for row in lost:
+        nid = row.get("notification_id")
+        if nid is None:
+            continue
+        alive = await D.count().where(
+            D.user_id == row["user_id"],
+            D.notification_id == nid,
+            D.status.is_in([DeliveryStatus.PENDING, DeliveryStatus.SENT]),
+        )
+        if alive:
+            continue
+        await SmsDelivery.update({SmsDelivery.hold_until: now}).where(
+            SmsDelivery.user_id == row["user_id"],
+            SmsDelivery.notification_id == nid,
+            SmsDelivery.status == SmsStatus.HELD,
+            SmsDelivery.hold_until > now,
+        )
 
 
 def deliver_batch(delivery_ids: Sequence[int]) -> BatchReport:

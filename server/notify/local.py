@@ -19,6 +19,7 @@ import logging
 
 from server.notify.delivery import deliver_batch_async, due_ids
 from server.notify.policy import policy
+from server.notify.sms import deliver_sms_async, due_sms
 from server.notify.webpush import Sender
 
 log = logging.getLogger(__name__)
@@ -59,12 +60,19 @@ class LocalDeliverer:
         while True:
             self._wake.clear()
             try:
+                more = False
                 ids = await due_ids(grace_seconds=0, limit=policy().batch_size)
                 if ids:
                     report = await deliver_batch_async(ids, self._sender)
                     self.batches += 1
-                    if len(report.skipped) < len(ids):
-                        continue  # more may be due: drain before sleeping
+                    more = len(report.skipped) < len(ids)
+                # SMS: the same table-as-queue, through the SMS channel
+                sms = await due_sms(limit=policy().batch_size)
+                if sms:
+                    sms_report = await deliver_sms_async(sms)
+                    more = more or len(sms_report.skipped) < len(sms)
+                if more:
+                    continue  # more may be due: drain before sleeping
             except asyncio.CancelledError:
                 raise
             except Exception:

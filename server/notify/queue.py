@@ -13,6 +13,7 @@ from server.worker import app
 
 DELIVER = "notify.deliver"
 SWEEP = "notify.sweep"
+SMS_DUE = "notify.sms_due"
 
 
 def queue_deliveries(delivery_ids: Sequence[int], countdown: float | None = None) -> None:
@@ -21,3 +22,9 @@ def queue_deliveries(delivery_ids: Sequence[int], countdown: float | None = None
     for start in range(0, len(delivery_ids), size):
         batch = [int(i) for i in delivery_ids[start : start + size]]
         app.send_task(DELIVER, args=[batch], countdown=countdown)
+
+
+def queue_sms_due(countdown: float | None = None) -> None:
+    """Publish one `notify.sms_due` task: send the SMS that are due (raises if the broker is
+    down; the sweep sends them then)."""
+    app.send_task(SMS_DUE, countdown=countdown)

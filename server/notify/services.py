@@ -33,9 +33,10 @@ from server.notify.delivery import due_ids, transaction, utcnow
 from server.notify.endpoints import EndpointRefused, check_endpoint
 from server.notify.local import wake_local_deliverer
 from server.notify.policy import policy
-from server.notify.queue import queue_deliveries
+from server.notify.queue import queue_deliveries, queue_sms_due
 from server.notify.schemas import SubscriptionIn
 from server.notify.tables import DeliveryStatus, PushDelivery, PushSubscription
+from server.notify.texts import LANGUAGES, known, render_notice
 from server.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,23 @@ def encode_payload(payload: Mapping[str, Any]) -> str:
     return text
 
 
+def encode_template_payload(
+    *, type: str, template: str, params: Mapping[str, Any], url: str, id: str
+) -> str:
+    """A notice stored language-neutral: rendered for its recipient when it is delivered
+    (`delivery.rendered_payload`). Parameters are codes and instants, never personal data."""
+    if not known(template):
+        raise ValueError(f"unknown notice template {template!r}")
+    clean = {str(k): ("" if v is None else str(v)) for k, v in params.items()}
+    data = {"type": type, "template": template, "params": clean, "url": url, "id": id}
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    # the rendered text must fit too: check the longer language
+    for language in LANGUAGES:
+        title, body = render_notice(template, clean, language)
+        encode_payload({"type": type, "title": title, "body": body, "url": url, "id": id})
+    return text
+
+
 def ttl_until(deadline: datetime, *, minimum: int = 300) -> int:
     """TTL for a message that is useless after `deadline` (an order: until its arrive-by)."""
     return max(minimum, int((deadline - utcnow()).total_seconds()))
@@ -92,11 +110,12 @@ def make_topic(*parts: object) -> str:
 
 async def enqueue_push(
     user_ids: Iterable[UUID],
-    payload: Mapping[str, Any],
+    payload: Mapping[str, Any] | str,
     *,
     ttl: int,
     urgency: str = "normal",
     topic: str | None = None,
+    notification_id: str | None = None,
 ) -> list[int]:
     """Write one pending delivery per subscribed device of these users; return their ids.
 
@@ -106,7 +125,7 @@ async def enqueue_push(
     """
     if not D._meta.db.transaction_exists():
         raise RuntimeError("enqueue_push must run inside the caller's DB.transaction()")
-    data = encode_payload(payload)
+    data = payload if isinstance(payload, str) else encode_payload(payload)
     if not isinstance(ttl, int) or ttl <= 0:
         raise ValueError("ttl is a positive number of seconds (a push with TTL 0 is usually lost)")
     ttl = min(ttl, MAX_TTL_SECONDS)
@@ -120,14 +139,26 @@ async def enqueue_push(
     for start in range(0, len(users), _USERS_PER_INSERT):
         ids.extend(
             await _insert_deliveries(
-                users[start : start + _USERS_PER_INSERT], data, ttl, urgency, topic, now
+                users[start : start + _USERS_PER_INSERT],
+                data,
+                ttl,
+                urgency,
+                topic,
+                now,
+                notification_id,
             )
         )
     return ids
 
 
 async def _insert_deliveries(
-    users: list[UUID], data: str, ttl: int, urgency: str, topic: str | None, now: datetime
+    users: list[UUID],
+    data: str,
+    ttl: int,
+    urgency: str,
+    topic: str | None,
+    now: datetime,
+    notification_id: str | None,
 ) -> list[int]:
     """One INSERT ... SELECT over the users' subscriptions: a 10,000-device fan-out is a few
     statements inside the caller's transaction, not 10,000 ORM objects."""
@@ -139,14 +170,16 @@ async def _insert_deliveries(
 
     sql = (
         f'INSERT INTO "{D._meta.tablename}" (user_id, device_id, payload, ttl, urgency, topic, '
-        "status, attempts, next_attempt_at, created_at) "
+        "status, attempts, next_attempt_at, created_at, notification_id) "
         f"SELECT user_id, device_id, {param('json')}, {param('integer')}, {param('varchar')}, "
         f"{param('varchar')}, {param('varchar')}, 0, {param('timestamptz')}, "
-        f"{param('timestamptz')} "
+        f"{param('timestamptz')}, {param('varchar')} "
         f'FROM "{S._meta.tablename}" WHERE user_id IN ({", ".join("{}" for _ in users)}) '
         "RETURNING id"
     )
-    rows = await D.raw(sql, data, ttl, urgency, topic, DeliveryStatus.PENDING, now, now, *users)
+    rows = await D.raw(
+        sql, data, ttl, urgency, topic, DeliveryStatus.PENDING, now, now, notification_id, *users
+    )
     return sorted(int(row["id"]) for row in rows)
 
 
@@ -167,6 +200,17 @@ def kick(delivery_ids: Iterable[int]) -> None:
         queue_deliveries(ids)
     except Exception:
         log.warning("could not queue %d push deliveries; the sweep will", len(ids), exc_info=True)
+
+
+def kick_sms() -> None:
+    """After commit: send the SMS that became due. Never raises; a failure only delays."""
+    if get_settings().redis_url is None:
+        wake_local_deliverer()
+        return
+    try:
+        queue_sms_due()
+    except Exception:
+        log.warning("could not queue the due SMS; the sweep will", exc_info=True)
 
 
 async def kick_async(delivery_ids: Iterable[int]) -> None:

@@ -11,13 +11,23 @@ from celery.signals import worker_process_init
 import server.notify.runner as runner
 from server.notify.delivery import deliver_batch
 from server.notify.policy import policy
-from server.notify.queue import DELIVER, SWEEP, queue_deliveries
+from server.notify.queue import DELIVER, SMS_DUE, SWEEP, queue_deliveries, queue_sms_due
 from server.notify.services import stale_deliveries
+from server.notify.sms import deliver_sms_async, due_sms
 from server.worker import app
 
 log = logging.getLogger(__name__)
 
-__all__ = ["DELIVER", "SWEEP", "deliver", "queue_deliveries", "run_sweep", "sweep"]
+__all__ = [
+    "DELIVER",
+    "SMS_DUE",
+    "SWEEP",
+    "deliver",
+    "queue_deliveries",
+    "run_sweep",
+    "send_due_sms",
+    "sweep",
+]
 
 
 @worker_process_init.connect  # type: ignore[untyped-decorator]
@@ -65,7 +75,27 @@ def sweep() -> int:
     if ids:
         log.info("sweep: re-queueing %d stale push deliveries", len(ids))
         queue_deliveries(ids)
+    sms = runner.run(lambda: due_sms(grace_seconds=policy().sweep_grace_seconds, limit=1))
+    if sms:
+        queue_sms_due()
     return len(ids)
+
+
+@app.task(name=SMS_DUE, acks_late=True, time_limit=policy().task_time_limit)  # type: ignore[untyped-decorator]
+def send_due_sms() -> dict[str, int]:
+    """Send the SMS that are due, a batch at a time; a retry due soon is queued with its
+    countdown, a later one is left to the sweep."""
+    ids = runner.run(lambda: due_sms(limit=policy().batch_size))
+    report = runner.run(lambda: deliver_sms_async(ids))
+    soon = [d for d in report.retry.values() if d <= policy().max_countdown_seconds]
+    try:
+        if len(ids) == policy().batch_size:
+            queue_sms_due()
+        if soon:
+            queue_sms_due(countdown=max(1, round(min(soon))))
+    except Exception:
+        log.warning("could not re-queue SMS delivery; the sweep will", exc_info=True)
+    return {"sent": len(report.sent), "failed": len(report.failed), "retry": len(report.retry)}
 
 
 def run_sweep(**kwargs: Any) -> list[int]:

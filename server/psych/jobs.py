@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from server.inbox.notices import SHANGHAI, Notice, after_commit_kick, local_time, send
+from server.inbox.notices import SHANGHAI, Notice, after_commit_kick, send
 from server.psych.tables import PsychSession
 from server.replication.reactions import AfterCommit
 from server.replication.store import WorkingSet
@@ -24,6 +24,12 @@ def day_word(starts: datetime, now: datetime) -> str:
     if day == today + timedelta(days=1):
         return "明天"
     return f"{day.month}月{day.day}日"
+
+
+def day_key(starts: datetime, now: datetime) -> str:
+    """`day_word` as a template variant: today, tomorrow or date (templates.json)."""
+    word = day_word(starts, now)
+    return {"今天": "today", "明天": "tomorrow"}.get(word, "date")
 
 
 async def send_reminders(now: datetime | None = None) -> int:
@@ -60,12 +66,12 @@ async def send_reminders(now: datetime | None = None) -> int:
         )
         if not claimed:
             return []
-        when = "1小时后" if which == "1h" else day_word(starts, moment)
+        when = "1h" if which == "1h" else day_key(starts, moment)
         notice = Notice(
             users=frozenset({psychologist}),
             type="psych_reminder",
-            title=f"{when}有一次心理咨询",
-            body=f"时间 {local_time(starts.isoformat())}",
+            template=f"psych_reminder_{when}",
+            params={"starts_time": starts.isoformat(), "starts_date": starts.isoformat()},
             url=f"#/psych/{session_id}",
             subject=f"session/{session_id}/reminder/{which}",
             ttl=3600 if which == "1h" else 12 * 3600,

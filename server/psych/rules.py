@@ -4,7 +4,7 @@ cancellation tells the other side."""
 
 from __future__ import annotations
 
-from server.inbox.notices import Notice, local_time, notify
+from server.inbox.notices import Notice, notify
 from server.psych.schema import SESSION_RISK_LEVELS
 from server.replication.reactions import Reactor
 from server.warnings.rules import raise_warning, raised_to
@@ -41,17 +41,17 @@ async def notify_booking(reactor: Reactor, item: Applied) -> list[Applied]:
     if not users:
         return []
     what = (
-        "新的咨询预约"
+        "psych_session_new"
         if item.created
-        else ("咨询已取消" if status == "cancelled" else "咨询预约有变动")
+        else ("psych_session_cancelled" if status == "cancelled" else "psych_session_changed")
     )
     notify(
         reactor,
         Notice(
             users=frozenset(users),
             type="psych_session",
-            title=what,
-            body=f"时间 {local_time(fields.get('starts_at'))}",
+            template=what,
+            params={"starts_time": str(fields.get("starts_at") or "")},
             url=f"#/psych/{item.record_id}",
             subject=f"session/{item.record_id}/v{item.after.version}",
         ),

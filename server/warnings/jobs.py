@@ -48,12 +48,13 @@ async def resend_red_warnings(now: datetime | None = None) -> int:
         notice = Notice(
             users=frozenset(users),
             type="warning",
-            title="红色预警30分钟未确认",
-            body="一条红色预警无人确认，已上报上一级，请立即处置",
+            template="warning_red_resent",
             url=f"#/inbox/warnings/{warning.id}",
             subject=f"warning/{warning.id}/resent",
             urgency="high",
             ttl=12 * 3600,
+            sms="red",
+            ack=("warnings", warning.id),
         )
         deliveries = await send(ws, [notice], now_ms=ms(moment), clock=clock)
         return [after_commit_kick(deliveries)] if deliveries else []

@@ -15,7 +15,7 @@ from server.inbox.notices import Notice, notify
 from server.inbox.recipients import people_of
 from server.permissions import as_uuid
 from server.replication.reactions import Reactor
-from server.warnings.routing import LEVEL_NAMES, recipients
+from server.warnings.routing import recipients
 from server.warnings.tables import GradedWarning
 from sync.engine import server_write
 from sync.model import Applied, Record
@@ -83,24 +83,28 @@ async def route_new_warning(reactor: Reactor, item: Applied) -> list[Applied]:
         Notice(
             users=frozenset(users),
             type="warning",
-            title=f"{LEVEL_NAMES.get(level, level)}预警",
-            body=_warning_body(fields),
+            template=_warning_template(fields),
+            params={"level": level},
             url=f"#/inbox/warnings/{item.record_id}",
             subject=f"warning/{item.record_id}",
             urgency="high" if level == "red" else "normal",
             ttl=12 * 3600,
+            # red goes by SMS to whoever leaves the push unacknowledged (issue 14)
+            sms="red" if level == "red" else None,
+            ack=("warnings", item.record_id),
         ),
     )
     return []
 
 
-def _warning_body(fields: dict[str, Any]) -> str:
-    source = fields.get("source")
-    return {
-        "dispute": "一宗矛盾纠纷风险升级，请及时处置",
-        "psych": "有一次心理咨询需要关注",
-        "dispatch_overdue": "有派单超时未办结，请督办",
-    }.get(str(source), "请查看预警详情")
+def _warning_template(fields: dict[str, Any]) -> str:
+    """The notice text by the warning's source (server/notify/templates.json)."""
+    source = str(fields.get("source"))
+    return (
+        f"warning_{source}"
+        if source in ("dispute", "psych", "dispatch_overdue")
+        else ("warning_other")
+    )
 
 
 async def close_warnings_of_deleted(reactor: Reactor, item: Applied) -> list[Applied]:

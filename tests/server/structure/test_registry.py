@@ -29,6 +29,7 @@ ADDITIONS: dict[str, tuple[str, ...]] = {
     ),
     "disputes": ("satisfaction",),
     "org_units": ("hours",),
+    "notifications": ("template", "params"),
 }
 #: enum values added after the move (a new org kind: devices of version 1 show its name)
 ENUM_ADDITIONS: dict[tuple[str, str], tuple[str, ...]] = {

@@ -13,6 +13,7 @@ import { unitName } from "../directory";
 import { linkTarget, subjectName } from "../subjects";
 import { dl, emptyState, pendingBadge, section } from "../widgets";
 import type { ViewRecord } from "../../types";
+import { noticeText, warningMessage } from "../notices";
 
 /** Server urls may be "/disputes/<id>" or "#/disputes/<id>": both become hash routes. */
 export function toHash(url: unknown): string {
@@ -52,7 +53,7 @@ async function warningItem(w: ViewRecord, me: string): Promise<HTMLElement> {
   return h("li", { class: `item warning level-${String(f["level"])}${acknowledged(w, me) ? " done" : ""}` },
     h("a", { href: `#/inbox/warnings/${w.id}`, class: "item-head" }, h("span", { class: `badge risk-${String(f["level"])}` }, enumLabel("warnings", "level", f["level"])),
       h("small", null, `${enumLabel("warnings", "source", f["source"])} · ${unitName(f["org_unit_id"])} · ${formatDateTime(f["created_at"])}`)),
-    h("p", null, String(f["message"] ?? "")),
+    h("p", null, warningMessage(f)),
     h("p", { class: "subject" }, t("about", { what: name })),
     h("div", { class: "actions" }, subjectLink(w), ackButton(w, me), pendingBadge(w.pending)));
 }
@@ -64,7 +65,7 @@ async function noteItem(n: ViewRecord): Promise<HTMLElement> {
   const about = target ? await subjectName(target[0], target[1]) : null;
   return h("li", { class: `item${f["read"] ? " done" : ""}` },
     h("a", { href: hash, onclick: () => { if (!f["read"]) void saveChanges("notifications", n.id, { read: true }); } },
-      h("strong", null, String(f["title"] ?? "")), h("p", null, String(f["body"] ?? "")),
+      h("strong", null, noticeText(f).title), h("p", null, noticeText(f).body),
       about ? h("p", { class: "subject" }, t("about", { what: about })) : null),
     h("small", null, formatDateTime(f["created_at"]), " "),
     f["read"] ? null : h("button", { type: "button", class: "link small", onclick: () => void saveChanges("notifications", n.id, { read: true }) }, t("mark_read")));
@@ -92,7 +93,7 @@ async function warningScreen(ctx: Ctx): Promise<Screen> {
   const node = h("div", { class: "stack" },
     h("div", { class: "item-head" }, h("h2", { class: "title" }, t("about", { what: name })),
       h("span", { class: `badge risk-${String(f["level"])}` }, enumLabel("warnings", "level", f["level"]))),
-    h("p", { class: "prose" }, String(f["message"] ?? "")),
+    h("p", { class: "prose" }, warningMessage(f)),
     dl([
       [t("source"), enumLabel("warnings", "source", f["source"])],
       [t("community"), unitName(f["org_unit_id"])],

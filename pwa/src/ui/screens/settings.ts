@@ -9,6 +9,15 @@ import { pendingCount } from "../../storage/outbox";
 import { unitName } from "../directory";
 import { dl, field, section } from "../widgets";
 import { setPin, validPin } from "../../api/pin";
+import { setServerLanguage } from "../../api/notify";
+import { notePushFailure, reachSection } from "./reach";
+
+/** The language switch: this app at once, and the server's texts (pushes, SMS) from now on. */
+async function switchLanguage(l: "zh" | "en"): Promise<void> {
+  setLang(l);
+  await setServerLanguage(l).catch(() => undefined); // offline: the next switch tells it
+  location.reload();
+}
 
 /**
  * The browser's push errors are English developer messages ("Registration failed - push service
@@ -45,6 +54,8 @@ function showProblemText(form: HTMLElement, input: HTMLElement, text: string): v
   input.closest(".field")?.appendChild(h("small", { class: "field-error", role: "alert" }, text));
 }
 
+const ADMIN_ROLES = ["community_admin", "street_admin", "district_admin"];
+
 async function settingsScreen(ctx: Ctx): Promise<Screen> {
   const subscribed = await isSubscribed();
   const persisted = (await navigator.storage?.persisted?.()) ?? false;
@@ -54,8 +65,10 @@ async function settingsScreen(ctx: Ctx): Promise<Screen> {
         try {
           if (subscribed) await unsubscribePush();
           else await subscribePush();
+          notePushFailure(false);
           toast(subscribed ? t("push_off") : t("push_enabled"));
         } catch (e) {
+          if (!subscribed) notePushFailure(true);
           toast(pushErrorText(e), "error");
         }
         location.hash = "#/settings";
@@ -69,9 +82,11 @@ async function settingsScreen(ctx: Ctx): Promise<Screen> {
       ["", persisted ? t("storage_persisted") : ""],
     ])),
     section(t("language"), h("div", { class: "actions" },
-      h("button", { type: "button", class: lang() === "zh" ? "" : "secondary", onclick: () => { setLang("zh"); location.reload(); } }, "中文"),
-      h("button", { type: "button", class: lang() === "en" ? "" : "secondary", onclick: () => { setLang("en"); location.reload(); } }, "English"))),
+      h("button", { type: "button", class: lang() === "zh" ? "" : "secondary", onclick: () => void switchLanguage("zh") }, "中文"),
+      h("button", { type: "button", class: lang() === "en" ? "" : "secondary", onclick: () => void switchLanguage("en") }, "English"))),
     section(t("push"), subscribed ? h("p", null, t("push_enabled")) : null, pushButton),
+    await reachSection(),
+    ADMIN_ROLES.includes(ctx.user.role) ? h("a", { class: "button secondary", href: "#/admin/reachability" }, t("reach_admin")) : null,
     pinSection(ctx.user.id),
     section(t("logout"), h("button", { type: "button", class: "danger", id: "logout", onclick: async () => {
       const n = await pendingCount();
