@@ -21,6 +21,7 @@ from server.health.controllers import live, ready
 from server.http.handlers import EXCEPTION_HANDLERS, JsonBodyRequest
 from server.http.middleware import RequestContextMiddleware, configure_logging
 from server.http.openapi import components as openapi_components
+from server.incentives.controllers import IncentivesController
 from server.notify.controllers import PushController
 from server.replication.controllers import (
     AttachmentController,
@@ -28,6 +29,7 @@ from server.replication.controllers import (
     SyncController,
 )
 from server.settings import Settings, embedded_secret, get_settings
+from server.volunteers.controllers import VolunteersController
 from server.web.controllers import asset, index, root_file
 
 
@@ -42,6 +44,8 @@ def _route_handlers() -> list[Any]:
         SyncController,
         AttachmentController,
         PushController,
+        VolunteersController,
+        IncentivesController,
         index,
         asset,
         root_file,

@@ -16,6 +16,7 @@ from server.disputes.spec import DISPUTES_SPEC, VISITS_SPEC
 from server.inbox.spec import NOTIFICATIONS_SPEC
 from server.org.spec import ORG_UNITS_SPEC
 from server.psych.spec import PSYCH_SESSIONS_SPEC, PSYCH_SLOTS_SPEC
+from server.volunteers.spec import REPORTS_SPEC
 from server.warnings.spec import WARNINGS_SPEC
 
 SPECS = (
@@ -30,6 +31,7 @@ SPECS = (
     WARNINGS_SPEC,
     NOTIFICATIONS_SPEC,
     CONFLICTS_SPEC,
+    REPORTS_SPEC,
 )
 
 specs.register(*SPECS)

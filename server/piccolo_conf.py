@@ -36,5 +36,7 @@ APP_REGISTRY = AppRegistry(
         "server.notify.piccolo_app",
         "server.warnings.piccolo_app",
         "server.dispatch.piccolo_app",
+        "server.volunteers.piccolo_app",
+        "server.incentives.piccolo_app",
     ]
 )

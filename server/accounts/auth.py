@@ -11,6 +11,7 @@ PUBLIC_PATHS = [
     "^/api/auth/login$",
     "^/api/auth/refresh$",
     "^/api/push/vapid-public-key$",
+    "^/api/volunteers/join$",
     "^/health/",
     "^/schema",
 ]

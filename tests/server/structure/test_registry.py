@@ -23,6 +23,10 @@ ADDITIONS: dict[str, tuple[str, ...]] = {
     "warnings": ("status", "closed_at"),
     "dispatch_orders": ("arrival_received_at", "arrival_distance_m", "checkin_status"),
 }
+#: collections added after the move (issue 16: volunteers' reports), and roles added to the
+#: users' role enum
+NEW_COLLECTIONS = ("reports",)
+NEW_ROLES = ("volunteer",)
 
 
 def test_the_schema_document_is_unchanged_by_the_move() -> None:
@@ -33,6 +37,11 @@ def test_the_schema_document_is_unchanged_by_the_move() -> None:
         fields = document["collections"][collection]["fields"]
         for name in names:
             assert fields.pop(name)["required"] is False, name
+    for collection in NEW_COLLECTIONS:
+        document["collections"].pop(collection)
+    roles = document["collections"]["users"]["fields"]["role"]["enum"]
+    for role in NEW_ROLES:
+        roles.remove(role)
     assert json.dumps(document, ensure_ascii=False) == json.dumps(
         json.loads(BEFORE.read_text(encoding="utf-8")), ensure_ascii=False
     )
