@@ -80,6 +80,8 @@ def admit_report(a: Admission) -> MutationError | None:
         if unit is None or unit.kind != "community":
             return _error("community_id", "community_id must name a community")
     status = a.proposal.get("status")
+    if a.principal.role not in REPORT_HANDLERS:
+        return None  # the permission slice refuses answers from anyone else
     if status == "accepted":
         dispute = a.ws.records.get(("disputes", str(merged.get("dispute_id") or "")))
         if dispute is None or dispute.deleted:
