@@ -3,9 +3,10 @@ scope checks in `access.py`, money in `ledger.py`, batches in `payouts.py`."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 from uuid import UUID
 
+import msgspec
 from litestar import Controller, Request, Response, get, post, put
 from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
@@ -33,6 +34,7 @@ from server.org.tree import load_tree
 from server.volunteers.directory import names
 
 AuthRequest = Request[Principal, str, State]
+T = TypeVar("T")
 AwardStatus = Literal["awarded", "batched", "paid", "reversed"]
 IdempotencyKey = Annotated[
     str | None,
@@ -43,6 +45,15 @@ IdempotencyKey = Annotated[
         description="a client-chosen key: a retried award with the same key pays once",
     ),
 ]
+
+
+async def strictly(request: AuthRequest, kind: type[T]) -> T:
+    """The body decoded again in msgspec's strict mode: Litestar's decoder turns "500" into
+    500, and an amount of money must arrive as a JSON integer, not as text that looks like one."""
+    try:
+        return msgspec.json.decode(await request.body(), type=kind, strict=True)
+    except msgspec.ValidationError as exc:
+        raise ApiError(400, "validation", f"请求内容无效 (invalid request): {exc}") from exc
 
 
 class IncentivesController(Controller):
@@ -70,6 +81,7 @@ class IncentivesController(Controller):
     async def set_budget(self, request: AuthRequest, data: JSONBody[BudgetIn]) -> FundOut:
         """Set a fund's budget for a year (street and district admins); it is a ledger entry."""
         tree = await load_tree()
+        data = await strictly(request, BudgetIn)
         access.may_set_budget(request.user, tree, data.org_unit_id)
         figures = await ledger.set_budget(
             data.org_unit_id, data.year, data.budget_fen, request.user.user_id
@@ -87,6 +99,7 @@ class IncentivesController(Controller):
         """Award cash to a volunteer from the fund above their community; 409 `budget_exceeded`
         when the balance cannot cover it.  Send `Idempotency-Key`: a retry pays once."""
         tree = await load_tree()
+        data = await strictly(request, AwardIn)
         key = idempotency_key or data.idempotency_key
         made = await award_request(request.user, tree, data, key)
         row, created = await ledger.award(tree, made)
