@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from server.specs import CollectionSpec
+from server.volunteers import figures  # noqa: F401  (registers the `volunteers` stats section)
 from server.volunteers.access import (
     admit_report,
     can_read_report,
