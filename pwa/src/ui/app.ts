@@ -129,7 +129,7 @@ function navLinks(u: User): [string, string][] {
     department_officer: [["/orders", "orders"]],
     street_admin: [["/triage", "triage"], ["/orders", "orders"]],
     district_admin: [["/triage", "triage"], ["/orders", "orders"]],
-    volunteer: [["/volunteer", "vol_my_reports"], ["/volunteer/me", "vol_points_awards"]],
+    volunteer: [["/volunteer/reports", "vol_my_reports"], ["/volunteer/me", "vol_points_awards"]],
   };
   return [["/", "home"], ...(byRole[u.role] ?? []), ["/inbox", "inbox"], ["/settings", "settings"]];
 }

@@ -137,13 +137,13 @@ async function meScreen(): Promise<Screen> {
         dl([[t("vol_awarded"), yuan(me.awarded_fen)], [t("vol_paid"), yuan(me.paid_fen)]])),
       section(t("vol_awards"), awards),
       section(t("vol_leaderboard"),
-        h("label", { class: "row" }, toggle, t("vol_show_name")),
+        h("label", null, toggle, " ", t("vol_show_name")),
         h("ol", { class: "list leaderboard" }, board.map((b) => h("li", { class: b.me ? "me" : "" }, `${b.rank}. ${b.name} · ${b.points}`))))),
   };
 }
 
 export function registerVolunteerRoutes(): void {
-  route("/volunteer", myReportsScreen);
+  route("/volunteer/reports", myReportsScreen);
   route("/volunteer/new", newReportScreen);
   route("/volunteer/me", meScreen);
   route("/volunteer/reports/:id", reportScreen);
