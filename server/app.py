@@ -30,7 +30,7 @@ from server.replication.controllers import (
     SyncController,
 )
 from server.settings import Settings, embedded_secret, get_settings
-from server.volunteers.controllers import VolunteersController
+from server.volunteers.controllers import VolunteerJoinController, VolunteersController
 from server.web.controllers import asset, index, root_file
 
 
@@ -47,6 +47,7 @@ def _route_handlers() -> list[Any]:
         PushController,
         CommandController,
         VolunteersController,
+        VolunteerJoinController,
         IncentivesController,
         index,
         asset,

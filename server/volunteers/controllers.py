@@ -88,25 +88,6 @@ class VolunteersController(Controller):
         community = _community_admin_of(request.user, tree, community_id)
         return [InviteListItem(**i) for i in await invites.list_invites([community])]
 
-    @post(
-        "/join",
-        status_code=HTTP_201_CREATED,
-        security=PUBLIC,
-        responses=errors(400, 404, 409, 413, 429),
-    )
-    async def join(self, request: Request[Any, Any, Any], data: JSONBody[JoinIn]) -> JoinOut:
-        """Redeem an invite code: creates a volunteer account in the invite's community (then
-        log in as usual).  Rate-limited per client address."""
-        made = await invites.redeem(
-            code=data.code,
-            username=data.username,
-            password=data.password,
-            display_name=data.display_name,
-            show_name=data.show_name,
-            address=_client_address(request),
-        )
-        return JoinOut(**made)
-
     @get("/me", responses=errors(401, 403))
     async def me(self, request: AuthRequest) -> MeOut:
         """My points (each entry), my awards and each award's steps up to payment."""
@@ -170,3 +151,29 @@ class VolunteersController(Controller):
         }
         await points.set_rules(community, changes, request.user.user_id)
         return RulesOut(community_id=str(community), **(await points.rules_of(community)))
+
+
+class VolunteerJoinController(Controller):
+    """The public join page's one call (no token: the invite code is the credential)."""
+
+    path = "/api/volunteers"
+    tags = ["volunteers"]
+
+    @post(
+        "/join",
+        status_code=HTTP_201_CREATED,
+        security=PUBLIC,
+        responses=errors(400, 404, 409, 413, 429),
+    )
+    async def join(self, request: Request[Any, Any, Any], data: JSONBody[JoinIn]) -> JoinOut:
+        """Redeem an invite code: creates a volunteer account in the invite's community (then
+        log in as usual).  Rate-limited per client address."""
+        made = await invites.redeem(
+            code=data.code,
+            username=data.username,
+            password=data.password,
+            display_name=data.display_name,
+            show_name=data.show_name,
+            address=_client_address(request),
+        )
+        return JoinOut(**made)
