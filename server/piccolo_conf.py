@@ -37,7 +37,6 @@ APP_REGISTRY = AppRegistry(
         "server.warnings.piccolo_app",
         "server.dispatch.piccolo_app",
         "server.disputes.piccolo_app",
-        "server.command.piccolo_app",
         "server.volunteers.piccolo_app",
         "server.incentives.piccolo_app",
     ]

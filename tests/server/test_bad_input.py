@@ -28,6 +28,8 @@ NO_BODY = {
     ("POST", "/api/auth/logout"),
     ("POST", "/api/admin/devices/{device_id}/revoke"),
     ("DELETE", "/api/push/subscriptions"),
+    ("POST", "/api/command/orders/{order_id}/chase"),
+    ("POST", "/api/command/orders/{order_id}/escalate"),
     ("POST", "/api/incentives/batches/{batch_id}/approve"),
     ("POST", "/api/incentives/batches/{batch_id}/paid"),
 }
