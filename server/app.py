@@ -29,7 +29,7 @@ from server.http.openapi import components as openapi_components
 from server.http.overload import Load, LoadShedder
 from server.live.bus import make_plugin as live_channels
 from server.live.stream import LiveController
-from server.notify.controllers import PushController
+from server.incentives.controllers import IncentivesController
 from server.notify.controllers import NotifyController, PushController, ReachabilityController
 from server.replication.controllers import (
     AttachmentController,
@@ -38,6 +38,7 @@ from server.replication.controllers import (
 )
 from server.settings import Settings, embedded_secret, get_settings
 from server.timeline.controllers import TimelineController
+from server.volunteers.controllers import VolunteerJoinController, VolunteersController
 from server.web.controllers import asset, index, root_file
 
 
@@ -61,6 +62,9 @@ def _route_handlers() -> list[Any]:
         LiveController,
         MapController,
         TimelineController,
+        VolunteersController,
+        VolunteerJoinController,
+        IncentivesController,
         index,
         asset,
         root_file,

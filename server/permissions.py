@@ -29,6 +29,8 @@ from sync.model import MutationError
 Record = Mapping[str, Any]
 
 ROLE_RANK = {
+    #: 平安志愿者: joins with an invite, sees only their own reports (server/volunteers/)
+    "volunteer": 0,
     "grid_worker": 1,
     "lawyer": 1,
     "psychologist": 1,

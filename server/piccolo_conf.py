@@ -40,5 +40,7 @@ APP_REGISTRY = AppRegistry(
         "server.inbox.piccolo_app",
         "server.disputes.piccolo_app",
         "server.agreements.piccolo_app",
+        "server.volunteers.piccolo_app",
+        "server.incentives.piccolo_app",
     ]
 )

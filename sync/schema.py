@@ -155,6 +155,7 @@ def collection(
 RISK_LEVELS = "blue yellow orange red"
 ROLES = (
     "grid_worker lawyer psychologist community_admin department_officer street_admin district_admin"
+    " volunteer"
 )
 
 #: every registered collection, in registration order (the order `schema_document` lists them)

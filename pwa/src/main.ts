@@ -21,6 +21,9 @@ import { ackNotification } from "./api/notify";
 import { registerHomeRoutes } from "./ui/screens/home";
 import { registerAgreementRoutes } from "./ui/screens/agreements";
 import { registerSignatureRoutes } from "./ui/screens/signature";
+import { registerVolunteerRoutes } from "./ui/screens/volunteer";
+import { registerReportRoutes } from "./ui/screens/reports";
+import { joinView } from "./ui/screens/join";
 import { currentSession, hasPin, wipeLocal } from "./api/auth";
 import { lockActive } from "./api/pin";
 import { lockView, lockedUsers } from "./ui/screens/lock";
@@ -51,12 +54,25 @@ registerSettingsRoutes();
 registerAgreementRoutes();
 registerSignatureRoutes();
 registerReachRoutes();
+registerVolunteerRoutes();
+registerReportRoutes();
 
 let loginVisible = false;
 function showLogin(notice?: string): void {
   loginVisible = true;
   clear(root);
   root.appendChild(loginView((u) => void start(u), notice));
+}
+
+/** The public join page of an invite's QR code (`#/join?code=…`), before anyone logs in. */
+function showJoin(): boolean {
+  if (!location.hash.startsWith("#/join")) return false;
+  const code = new URLSearchParams(location.hash.split("?")[1] ?? "").get("code") ?? "";
+  const back = (notice?: string) => { history.replaceState(null, "", "#/"); showLogin(notice); };
+  loginVisible = true;
+  clear(root);
+  root.appendChild(joinView(code, (notice) => back(notice), () => back()));
+  return true;
 }
 
 /** A revoked device: tell the person what is lost, then wipe. */
@@ -232,7 +248,7 @@ async function boot(): Promise<void> {
   if (await showForOwner(location.hash)) return;
   const session = await currentSession();
   if (session) await start(session.user);
-  else await showLock();
+  else if (!showJoin()) await showLock();
 }
 
 void boot();

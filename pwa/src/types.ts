@@ -76,7 +76,8 @@ export type Role =
   | "community_admin"
   | "department_officer"
   | "street_admin"
-  | "district_admin";
+  | "district_admin"
+  | "volunteer";
 
 export interface User {
   id: string;

@@ -13,6 +13,7 @@ PUBLIC_PATHS = [
     "^/api/push/vapid-public-key$",
     # the SMS platform's receipts: authenticated by their HMAC signature (server/notify)
     "^/api/notify/sms/receipts$",
+    "^/api/volunteers/join$",
     "^/health/",
     "^/schema",
     # authenticates itself: an EventSource sends a ticket, not a header (server/live/stream.py)

@@ -1,4 +1,4 @@
-"""The `users` collection as the server runs it: read-only on devices, readable by all; admins
+"""The `users` collection as the server runs it: read-only on devices, readable by all staff (a volunteer reads only themselves); admins
 change it through the accounts endpoints.  A user's feed entry is scoped to their org unit."""
 
 from __future__ import annotations
@@ -16,6 +16,10 @@ def user_scope(record: PermissionRecord) -> tuple[str | None, str | None]:
 
 
 def readable_by_all(p: Principal, tree: OrgTree, record: PermissionRecord) -> bool:
+    """Staff read the whole directory; a volunteer reads only their own entry (never another
+    volunteer's name, nor the staff list)."""
+    if p.role == "volunteer":
+        return id_of(record.get("id")) == str(p.user_id)
     return True
 
 

@@ -36,6 +36,8 @@ NO_BODY = {
     ("POST", "/api/command/events/ticket"),  # its input is org_unit_id in the query
     ("POST", "/api/command/orders/{order_id}/chase"),
     ("POST", "/api/command/orders/{order_id}/escalate"),
+    ("POST", "/api/incentives/batches/{batch_id}/approve"),
+    ("POST", "/api/incentives/batches/{batch_id}/paid"),
 }
 #: endpoints whose success would change the database even with a valid-looking input; bad
 #: input must never get that far, so they are only sent bad input here

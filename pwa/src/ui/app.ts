@@ -5,6 +5,7 @@
  */
 import { clear, h } from "./dom";
 import { t, errorText, enumLabel } from "./i18n";
+import "./volunteer-text";
 import { formatDateTime } from "./format";
 import { onSyncState, syncState, type SyncState } from "../sync/state";
 import { onBroadcast } from "../sync/events";
@@ -121,13 +122,14 @@ function renderSyncBar(s: SyncState): void {
 
 function navLinks(u: User): [string, string][] {
   const byRole: Record<string, [string, string][]> = {
-    grid_worker: [["/disputes", "disputes"]],
+    grid_worker: [["/disputes", "disputes"], ["/reports", "vol_reports"]],
     lawyer: [["/consultations", "consultations"], ["/disputes", "disputes"], ["/agreements", "agreements"]],
     psychologist: [["/psych", "psych"]],
-    community_admin: [["/triage", "triage"], ["/orders", "orders"]],
+    community_admin: [["/triage", "triage"], ["/orders", "orders"], ["/reports", "vol_reports"]],
     department_officer: [["/orders", "orders"]],
     street_admin: [["/triage", "triage"], ["/orders", "orders"]],
     district_admin: [["/triage", "triage"], ["/orders", "orders"]],
+    volunteer: [["/volunteer/reports", "vol_my_reports"], ["/volunteer/me", "vol_points_awards"]],
   };
   return [["/", "home"], ...(byRole[u.role] ?? []), ["/inbox", "inbox"], ["/settings", "settings"]];
 }

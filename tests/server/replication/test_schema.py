@@ -24,6 +24,7 @@ COLLECTIONS = {
     "notifications",
     "conflicts",
     "agreements",
+    "reports",
 }
 TYPES = {"string", "text", "integer", "boolean", "datetime", "enum", "ref", "geo", "list"}
 # the server's documented extensions (free-form JSON of conflicts and an order's arrival)
@@ -71,6 +72,11 @@ FIELDS = [
     ("conflicts", "theirs_by", "ref", "server", False),
     ("org_units", "name", "string", "server", False),
     ("users", "role", "enum", "server", False),
+    ("reports", "community_id", "ref", "immutable", True),
+    ("reports", "title", "string", "lww", True),
+    ("reports", "photos", "list", "set", False),
+    ("reports", "status", "enum", "state", False),
+    ("reports", "points", "integer", "server", False),
 ]
 
 STATES = {
@@ -92,6 +98,7 @@ STATES = {
         "resolved": {"verified", "reopened"},
         "reopened": {"arrived"},
     },
+    ("reports", "status"): {"submitted": {"accepted", "merged", "dismissed"}},
 }
 
 
@@ -153,6 +160,7 @@ async def test_enums_and_refs(schema: dict[str, Any]) -> None:
         "department_officer",
         "street_admin",
         "district_admin",
+        "volunteer",
     }
     # the directory holds no password or contact data
     assert not {"password", "password_hash", "phone", "email"} & set(

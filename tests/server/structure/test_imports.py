@@ -22,6 +22,8 @@ DOMAINS = (
     "server.warnings",
     "server.inbox",
     "server.conflicts",
+    "server.volunteers",
+    "server.incentives",
     "server.domains",
 )
 #: the layers every domain builds on; they find domains through the spec registry only

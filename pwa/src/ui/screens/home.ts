@@ -44,6 +44,9 @@ async function homeScreen(ctx: Ctx): Promise<Screen> {
     case "department_officer":
       tiles.push(tile("/orders", t("orders"), activeOrders.length), tile("/orders", t("overdue"), lateOrders.length, lateOrders.length > 0));
       break;
+    case "volunteer":
+      tiles.push(tile("/volunteer/new", `+ ${t("vol_new_report")}`), tile("/volunteer/reports", t("vol_my_reports")), tile("/volunteer/me", t("vol_points_awards")));
+      break;
     default:
       tiles.push(tile("/triage", t("triage"), openDisputes.length), tile("/orders", t("orders"), activeOrders.length), tile("/orders", t("overdue"), lateOrders.length, lateOrders.length > 0));
   }
