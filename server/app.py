@@ -22,6 +22,7 @@ from server.http.handlers import EXCEPTION_HANDLERS, JsonBodyRequest
 from server.http.middleware import RequestContextMiddleware, configure_logging
 from server.http.openapi import components as openapi_components
 from server.notify.controllers import PushController
+from server.public.controllers import PublicAppealController, TriageController
 from server.replication.controllers import (
     AttachmentController,
     AuditController,
@@ -42,6 +43,8 @@ def _route_handlers() -> list[Any]:
         SyncController,
         AttachmentController,
         PushController,
+        PublicAppealController,
+        TriageController,
         index,
         asset,
         root_file,

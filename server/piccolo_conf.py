@@ -36,5 +36,6 @@ APP_REGISTRY = AppRegistry(
         "server.notify.piccolo_app",
         "server.warnings.piccolo_app",
         "server.dispatch.piccolo_app",
+        "server.public.piccolo_app",
     ]
 )

@@ -54,6 +54,12 @@ class Settings:
     max_attachment_bytes: int = 5 * 1024 * 1024
     #: argon2 cost: "production" (RFC 9106 low-memory) unless the test suite asks for "test"
     argon2_profile: str = "production"
+    #: the residents' door (server/public/): appeals per client address and per station per
+    #: hour, tracking-code lookups per client address per 10 minutes
+    #: (DOORSTEP_PUBLIC_APPEALS_PER_ADDRESS, _PER_STATION, DOORSTEP_PUBLIC_LOOKUPS_PER_ADDRESS)
+    public_appeals_per_address: int = 10
+    public_appeals_per_station: int = 120
+    public_lookups_per_address: int = 60
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -113,6 +119,9 @@ def load_settings() -> Settings:
         trusted_proxies=_trusted_proxies(),
         login_max_failures=_positive_int("DOORSTEP_LOGIN_MAX_FAILURES", 5),
         login_max_failures_per_address=_positive_int("DOORSTEP_LOGIN_MAX_FAILURES_PER_ADDRESS", 50),
+        public_appeals_per_address=_positive_int("DOORSTEP_PUBLIC_APPEALS_PER_ADDRESS", 10),
+        public_appeals_per_station=_positive_int("DOORSTEP_PUBLIC_APPEALS_PER_STATION", 120),
+        public_lookups_per_address=_positive_int("DOORSTEP_PUBLIC_LOOKUPS_PER_ADDRESS", 60),
     )
 
 

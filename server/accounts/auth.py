@@ -11,6 +11,8 @@ PUBLIC_PATHS = [
     "^/api/auth/login$",
     "^/api/auth/refresh$",
     "^/api/push/vapid-public-key$",
+    # the residents' door (server/public/): no account; rate-limited per address and station
+    "^/api/public/",
     "^/health/",
     "^/schema",
 ]
