@@ -18,6 +18,7 @@ from server.disputes.admission import admit_dispute, dispute_mutation_refs
 from server.disputes.rules import warn_on_risk
 from server.disputes.schema import DISPUTES, VISITS
 from server.disputes.tables import Dispute, Visit
+from server.public.reactions import PUBLIC_DISPUTE_REACTIONS
 from server.specs import CollectionSpec
 from server.warnings.rules import close_warnings_of_deleted
 
@@ -29,7 +30,7 @@ DISPUTES_SPEC = CollectionSpec(
     admit=admit_dispute,
     scope=dispute_scope,
     mutation_refs=dispute_mutation_refs,
-    reactions=(warn_on_risk, close_warnings_of_deleted),
+    reactions=(warn_on_risk, close_warnings_of_deleted, *PUBLIC_DISPUTE_REACTIONS),
     fact_fields=("risk_level", "satisfaction"),
 )
 
