@@ -21,6 +21,17 @@ fi
 
 # Screenshots of the browser tests must show Chinese, not boxes: install a CJK font when none is
 # there and we may (root on Debian/Ubuntu); otherwise say so and go on (the tests still run).
+# Server-side PDFs (server/documents/fonts.py) embed WenQuanYi Micro Hei: a CJK font with
+# TrueType outlines, whose text a PDF reader can extract (Noto CJK is CFF-flavoured).
+if [ ! -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] && [ -z "${DOORSTEP_CJK_FONT:-}" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "== installing the CJK font the PDFs embed (fonts-wqy-microhei)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null \
+      || echo "!! could not install fonts-wqy-microhei: PDF tests will fail with 503 font_missing"
+  else
+    echo "!! fonts-wqy-microhei is not installed and we are not root: PDF tests will fail"
+  fi
+fi
 if command -v fc-list >/dev/null && [ -z "$(fc-list :lang=zh 2>/dev/null)" ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "== installing a CJK font for the screenshots (fonts-noto-cjk)"
