@@ -23,6 +23,7 @@ from server.http.middleware import RequestContextMiddleware, configure_logging
 from server.http.openapi import components as openapi_components
 from server.notify.controllers import PushController
 from server.public.controllers import PublicAppealController, TriageController
+from server.public.info_controllers import PublicInfoController
 from server.replication.controllers import (
     AttachmentController,
     AuditController,
@@ -45,6 +46,7 @@ def _route_handlers() -> list[Any]:
         PushController,
         PublicAppealController,
         TriageController,
+        PublicInfoController,
         index,
         asset,
         root_file,
