@@ -23,6 +23,7 @@ from server.http.middleware import RequestContextMiddleware, configure_logging
 from server.http.openapi import components as openapi_components
 from server.notify.controllers import PushController
 from server.public.controllers import PublicAppealController, TriageController
+from server.public.duty_controllers import DutyController, PublicDutyController
 from server.public.info_controllers import PublicInfoController
 from server.replication.controllers import (
     AttachmentController,
@@ -47,6 +48,8 @@ def _route_handlers() -> list[Any]:
         PublicAppealController,
         TriageController,
         PublicInfoController,
+        PublicDutyController,
+        DutyController,
         index,
         asset,
         root_file,

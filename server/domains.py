@@ -15,6 +15,7 @@ from server.dispatch.spec import DISPATCH_ORDERS_SPEC
 from server.disputes.spec import DISPUTES_SPEC, VISITS_SPEC
 from server.inbox.spec import NOTIFICATIONS_SPEC
 from server.org.spec import ORG_UNITS_SPEC
+from server.public.duty import DUTY_JOBS
 from server.psych.spec import PSYCH_SESSIONS_SPEC, PSYCH_SLOTS_SPEC
 from server.warnings.spec import WARNINGS_SPEC
 
@@ -33,3 +34,4 @@ SPECS = (
 )
 
 specs.register(*SPECS)
+specs.register_jobs(*DUTY_JOBS)

@@ -20,7 +20,9 @@ def decode(body: bytes, kind: type[T]) -> T:
             400, "invalid_request", f"填写的内容有误 (the request is not valid: {exc})"
         ) from exc
     except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as exc:
-        raise ApiError(400, "invalid_request", "请求不是有效的 JSON (the body is not JSON)") from exc
+        raise ApiError(
+            400, "invalid_request", "请求不是有效的 JSON (the body is not JSON)"
+        ) from exc
 
 
 def bad(field: str, zh: str, en: str, status: int = 400, code: str = "invalid_request") -> ApiError:

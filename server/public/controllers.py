@@ -168,17 +168,29 @@ class TriageController(Controller):
         """Public appeals of the caller's communities (default: pending first, newest first)."""
         return await triage.listing(request.user, org_unit_id, triage_state, limit)
 
-    @post("/appeals/{appeal_id:uuid}/accept", status_code=HTTP_200_OK, responses=errors(400, 401, 403, 404, 409, 422))
+    @post(
+        "/appeals/{appeal_id:uuid}/accept",
+        status_code=HTTP_200_OK,
+        responses=errors(400, 401, 403, 404, 409, 422),
+    )
     async def accept(self, request: AuthRequest, appeal_id: FromPath[UUID]) -> TriageOut:
         """Accept as a dispute of a grid, with its service type."""
         return await triage.accept(request.user, appeal_id, decode(await request.body(), AcceptIn))
 
-    @post("/appeals/{appeal_id:uuid}/merge", status_code=HTTP_200_OK, responses=errors(400, 401, 403, 404, 409, 422))
+    @post(
+        "/appeals/{appeal_id:uuid}/merge",
+        status_code=HTTP_200_OK,
+        responses=errors(400, 401, 403, 404, 409, 422),
+    )
     async def merge(self, request: AuthRequest, appeal_id: FromPath[UUID]) -> TriageOut:
         """Merge a duplicate into an existing dispute of the same community."""
         return await triage.merge(request.user, appeal_id, decode(await request.body(), MergeIn))
 
-    @post("/appeals/{appeal_id:uuid}/reject", status_code=HTTP_200_OK, responses=errors(400, 401, 403, 404, 409, 422))
+    @post(
+        "/appeals/{appeal_id:uuid}/reject",
+        status_code=HTTP_200_OK,
+        responses=errors(400, 401, 403, 404, 409, 422),
+    )
     async def reject(self, request: AuthRequest, appeal_id: FromPath[UUID]) -> TriageOut:
         """Reject as spam, with a reason the resident reads."""
         return await triage.reject(request.user, appeal_id, decode(await request.body(), RejectIn))

@@ -62,10 +62,14 @@ def sample_points(area: Polygon) -> list[tuple[float, float]]:
     lngs = np.arange(min_lng + dlng / 2, max_lng, dlng)
     grid_lng, grid_lat = np.meshgrid(lngs, lats)
     inside = shapely.contains_xy(area, grid_lng.ravel(), grid_lat.ravel())
-    return list(zip(grid_lat.ravel()[inside].tolist(), grid_lng.ravel()[inside].tolist(), strict=True))
+    return list(
+        zip(grid_lat.ravel()[inside].tolist(), grid_lng.ravel()[inside].tolist(), strict=True)
+    )
 
 
-def coverage(points: list[Point], communities: list[str], halls: dict[str, Point]) -> dict[str, Any]:
+def coverage(
+    points: list[Point], communities: list[str], halls: dict[str, Point]
+) -> dict[str, Any]:
     """The share of the sample points of `communities` (codes) within RADIUS_M of each kind."""
     areas = boundaries({c: halls[c] for c in communities if c in halls})
     samples = [s for code in communities if code in areas for s in sample_points(areas[code])]

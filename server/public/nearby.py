@@ -11,7 +11,7 @@ import math
 from dataclasses import asdict
 from typing import Any
 
-from geographiclib.geodesic import Geodesic
+from geographiclib.geodesic import Geodesic  # type: ignore[import-untyped]
 
 from server.public.places import KIND_WORDS, Point
 
@@ -36,6 +36,5 @@ def within(points: list[Point], lat: float, lng: float, radius_m: float) -> list
             found.append((d, p))
     found.sort(key=lambda item: (item[0], item[1].kind, item[1].code))
     return [
-        {**asdict(p), "kind_name": KIND_WORDS[p.kind], "distance_m": round(d, 1)}
-        for d, p in found
+        {**asdict(p), "kind_name": KIND_WORDS[p.kind], "distance_m": round(d, 1)} for d, p in found
     ]

@@ -11,6 +11,7 @@ command view's monthly report counts them.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -41,7 +42,7 @@ def month_starts(now: datetime, count: int = MONTHS) -> list[datetime]:
     starts.reverse()
     last = starts[-1]
     following = datetime(last.year + (last.month == 12), last.month % 12 + 1, 1, tzinfo=UTC)
-    return starts[1:] + [following]
+    return [*starts[1:], following]
 
 
 def window(tree: OrgTree, unit: Unit, start: datetime, end: datetime) -> StatsWindow:
@@ -64,7 +65,7 @@ def figures(stats: dict[str, Any]) -> dict[str, Any]:
 async def compute(tree: OrgTree, unit: Unit, now: datetime) -> dict[str, Any]:
     starts = month_starts(now)
     months = []
-    for start, end in zip(starts, starts[1:], strict=False):
+    for start, end in itertools.pairwise(starts):
         stats = await command_stats(window(tree, unit, start, end))
         months.append({"month": f"{start:%Y-%m}", **figures(stats)})
     first, last = starts[0], starts[-1]

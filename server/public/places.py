@@ -124,7 +124,9 @@ def build(rows: list[dict[str, Any]], data: dict[str, Any]) -> list[Point]:
                 id=f"lawyer:{row['id']}",
                 code=f"{row['code']}.LAWYER",
                 name=place.get("name") or f"{row['name']}驻社区律师值班点",
-                address=place.get("address") or row.get("address") or f"{row['name']}群众诉求服务大厅",
+                address=place.get("address")
+                or row.get("address")
+                or f"{row['name']}群众诉求服务大厅",
                 lat=where[0],
                 lng=where[1],
                 hours=place.get("hours") or duty.get("default_hours", ""),

@@ -105,7 +105,9 @@ async def record(
             {
                 "type": "appeal_status",
                 "title": "您的诉求有新进展",
-                "body": "未予受理，请打开查看原因" if what == "rejected" else in_words(what, role, detail),
+                "body": "未予受理，请打开查看原因"
+                if what == "rejected"
+                else in_words(what, role, detail),
                 "url": "#/public/track",
                 "id": str(uuid.uuid5(RESIDENT_NAMESPACE, f"{appeal_id}/{what}/{moment}")),
             },

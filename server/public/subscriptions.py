@@ -33,9 +33,11 @@ async def subscribe(appeal: dict[str, Any], data: PushIn) -> None:
     )
     async with transaction():
         await PushSubscription.delete().where(PushSubscription.device_id == device)
-        others = await PushSubscription.select(PushSubscription.device_id).where(
-            PushSubscription.user_id == resident_of(appeal_id)
-        ).order_by(PushSubscription.created_at)
+        others = (
+            await PushSubscription.select(PushSubscription.device_id)
+            .where(PushSubscription.user_id == resident_of(appeal_id))
+            .order_by(PushSubscription.created_at)
+        )
         # The oldest go first beyond the limit: a code shared around cannot build a fan-out list.
         stale = [row["device_id"] for row in others][: max(0, len(others) - MAX_BROWSERS + 1)]
         if stale:

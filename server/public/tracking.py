@@ -31,7 +31,7 @@ NOT_FOUND = ApiError(404, "not_found", "没有找到这个查询码 (no appeal h
 def _stamp(value: Any) -> str:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    moment = value if value.tzinfo else value.replace(tzinfo=UTC)
+    moment: datetime = value if value.tzinfo else value.replace(tzinfo=UTC)
     return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
@@ -39,9 +39,11 @@ async def find(secret: str, code: str) -> dict[str, Any]:
     normal = codes.normalize(code)
     if normal is None:
         raise NOT_FOUND
-    row = await PublicAppeal.select().where(
-        PublicAppeal.code_hash == codes.code_hash(secret, normal)
-    ).first()
+    row = (
+        await PublicAppeal.select()
+        .where(PublicAppeal.code_hash == codes.code_hash(secret, normal))
+        .first()
+    )
     if row is None:
         raise NOT_FOUND
     return row
@@ -76,7 +78,7 @@ async def status_of(secret: str, code: str) -> AppealStatus:
         await PublicAppealEvent.select()
         .where(PublicAppealEvent.appeal_id == appeal["id"])
         .order_by(PublicAppealEvent.at)
-        .order_by(PublicAppealEvent.id)
+        .order_by(PublicAppealEvent._meta.primary_key)
     )
     return AppealStatus(
         status=status,

@@ -54,9 +54,7 @@ async def listing(
     if not in_scope(p, tree, root):
         raise ApiError(403, "forbidden", "该单位不在您的管辖范围 (outside your scope)")
     if triage is not None and triage not in TRIAGE_STATES:
-        raise ApiError(
-            400, "invalid_request", f"triage is one of {', '.join(TRIAGE_STATES)}"
-        )
+        raise ApiError(400, "invalid_request", f"triage is one of {', '.join(TRIAGE_STATES)}")
     communities = [u for u in tree.units if tree.is_within(u, root)]
     query = PublicAppeal.select().where(PublicAppeal.community_id.is_in(communities))
     if triage:
@@ -144,7 +142,9 @@ async def _run(
         original = ws.get("disputes", str(appeal["original_dispute_id"]))
         if original is None:
             raise ApiError(409, "already_triaged", "这条诉求的记录已不存在 (its dispute is gone)")
-        applied, triage, dispute_id, what, detail = await act(ws, tree, appeal, original, now_ms, actor)
+        applied, triage, dispute_id, what, detail = await act(
+            ws, tree, appeal, original, now_ms, actor
+        )
         await PublicAppeal.update(
             {
                 PublicAppeal.triage: triage,
@@ -166,10 +166,19 @@ async def _run(
 
 async def accept(p: Principal, appeal_id: UUID, data: AcceptIn) -> TriageOut:
     async def act(
-        ws: WorkingSet, tree: OrgTree, appeal: dict[str, Any], original: Record, now_ms: int, actor: Actor
+        ws: WorkingSet,
+        tree: OrgTree,
+        appeal: dict[str, Any],
+        original: Record,
+        now_ms: int,
+        actor: Actor,
     ) -> tuple[list[Applied], str, str, str, str]:
         grid = tree.get(as_uuid(data.grid_id))
-        if grid is None or grid.kind != "grid" or not tree.is_within(grid.id, appeal["community_id"]):
+        if (
+            grid is None
+            or grid.kind != "grid"
+            or not tree.is_within(grid.id, appeal["community_id"])
+        ):
             raise ApiError(
                 422,
                 "validation",
@@ -187,7 +196,12 @@ async def accept(p: Principal, appeal_id: UUID, data: AcceptIn) -> TriageOut:
 
 async def merge(p: Principal, appeal_id: UUID, data: MergeIn) -> TriageOut:
     async def act(
-        ws: WorkingSet, tree: OrgTree, appeal: dict[str, Any], original: Record, now_ms: int, actor: Actor
+        ws: WorkingSet,
+        tree: OrgTree,
+        appeal: dict[str, Any],
+        original: Record,
+        now_ms: int,
+        actor: Actor,
     ) -> tuple[list[Applied], str, str, str, None]:
         target_id = as_uuid(data.dispute_id)
         loaded = await ws.load_records([("disputes", str(target_id))]) if target_id else []
@@ -206,7 +220,11 @@ async def merge(p: Principal, appeal_id: UUID, data: MergeIn) -> TriageOut:
             )
         moved: dict[str, Any] = {}
         for name in ("parties", "photos"):
-            extra = [v for v in original.fields.get(name) or [] if v not in (target.fields.get(name) or [])]
+            extra = [
+                v
+                for v in original.fields.get(name) or []
+                if v not in (target.fields.get(name) or [])
+            ]
             if extra:
                 moved[name] = list(target.fields.get(name) or []) + extra
         applied = []
@@ -220,7 +238,12 @@ async def merge(p: Principal, appeal_id: UUID, data: MergeIn) -> TriageOut:
 
 async def reject(p: Principal, appeal_id: UUID, data: RejectIn) -> TriageOut:
     async def act(
-        ws: WorkingSet, tree: OrgTree, appeal: dict[str, Any], original: Record, now_ms: int, actor: Actor
+        ws: WorkingSet,
+        tree: OrgTree,
+        appeal: dict[str, Any],
+        original: Record,
+        now_ms: int,
+        actor: Actor,
     ) -> tuple[list[Applied], str, str, str, str]:
         applied = _write(ws, "disputes", original.id, {}, now_ms, actor, deleted=True)
         return [applied], "rejected", original.id, "rejected", data.reason.strip()

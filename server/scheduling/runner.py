@@ -69,4 +69,6 @@ async def run_all(now: datetime | None = None) -> dict[str, int]:
     for spec in specs.all_specs():
         for job in spec.jobs:
             out[job.name] = await job.run(now)
+    for job in specs.extra_jobs():
+        out[job.name] = await job.run(now)
     return out

@@ -41,7 +41,5 @@ async def move(admin: Session, dispute_id: str, **fields: Any) -> None:
     """The hall edits the dispute on its phone (a synced change)."""
     await admin.pull_all()
     current = admin.seen[("disputes", dispute_id)]
-    result = await admin.push_one(
-        "disputes", dispute_id, fields, base_version=current["version"]
-    )
+    result = await admin.push_one("disputes", dispute_id, fields, base_version=current["version"])
     assert result["status"] in ("applied", "merged"), result

@@ -157,7 +157,9 @@ async def test_public_photos_images_only_hash_checked(client: Any) -> None:
     assert (await client.put(f"/api/public/attachments/{'0' * 64}", content=PNG)).status_code == 422
     text = b"hello, not an image"
     text_hash = hashlib.sha256(text).hexdigest()
-    assert (await client.put(f"/api/public/attachments/{text_hash}", content=text)).status_code == 415
+    assert (
+        await client.put(f"/api/public/attachments/{text_hash}", content=text)
+    ).status_code == 415
     big = b"\x89PNG\r\n\x1a\n" + b"0" * (2 * 1024 * 1024)
     big_hash = hashlib.sha256(big).hexdigest()
     assert (await client.put(f"/api/public/attachments/{big_hash}", content=big)).status_code == 413

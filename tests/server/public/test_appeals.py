@@ -8,7 +8,7 @@ from typing import Any
 from server.org.importer import unit_id
 from server.public import codes
 from tests.helpers import COMMUNITY_A, login
-from tests.server.public.conftest import STATION_A, appeal
+from tests.server.public.conftest import appeal
 
 GRID_A = unit_id("GM.GUANGMING.C01.G1")
 
@@ -61,7 +61,9 @@ async def test_an_appeal_becomes_a_dispute_in_the_hall_triage(client: Any) -> No
 async def test_a_resend_from_the_outbox_arrives_once(client: Any) -> None:
     client_id = str(uuid.uuid4())
     first = await submit(client, client_id=client_id, title="重复提交测试")
-    second = await client.post("/api/public/appeals", json=appeal(client_id=client_id, title="重复提交测试"))
+    second = await client.post(
+        "/api/public/appeals", json=appeal(client_id=client_id, title="重复提交测试")
+    )
     assert second.status_code == 200
     assert second.json()["tracking_code"] == first["tracking_code"]
     admin = await login(client, "admin.a")

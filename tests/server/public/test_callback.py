@@ -38,7 +38,9 @@ async def test_status_steps_then_unsatisfied_reopens_and_warns(client: Any) -> N
     assert "社区诉求服务大厅" in status["timeline"][2]["what"]
     assert "13800138000" not in str(status)
 
-    rated = await client.post(f"{url}/rating", json={"satisfaction": "unsatisfied", "comment": "还没清理干净"})
+    rated = await client.post(
+        f"{url}/rating", json={"satisfaction": "unsatisfied", "comment": "还没清理干净"}
+    )
     assert rated.status_code == 200, rated.text
     assert rated.json() == {"satisfaction": "unsatisfied", "status": "mediating"}
     warnings = await yellow_warnings(dispute_id)
@@ -68,7 +70,7 @@ async def test_a_satisfied_rating_closes_nothing_and_warns_nobody(client: Any) -
 
 
 async def test_a_phone_callback_recorded_by_the_hall_reopens_too(client: Any) -> None:
-    admin, body, item = await accepted(client, "电话回访测试")
+    admin, _body, item = await accepted(client, "电话回访测试")
     await move(admin, item["dispute_id"], status="mediating")
     await move(admin, item["dispute_id"], status="resolved")
     await move(admin, item["dispute_id"], satisfaction="unsatisfied")
@@ -78,14 +80,16 @@ async def test_a_phone_callback_recorded_by_the_hall_reopens_too(client: Any) ->
 
 
 async def test_bad_ratings_change_nothing(client: Any) -> None:
-    admin, body, item = await accepted(client, "评价输入测试")
+    _admin, body, _item = await accepted(client, "评价输入测试")
     url = body["status_url"]
     for bad in ({"satisfaction": "great"}, {}, {"satisfaction": "satisfied", "extra": 1}):
         response = await client.post(f"{url}/rating", json=bad)
         assert response.status_code == 400, bad
     response = await client.post(f"{url}/rating", content=b"not json")
     assert response.status_code == 400
-    missing = await client.post("/api/public/appeals/ABCDEFGHJK/rating", json={"satisfaction": "satisfied"})
+    missing = await client.post(
+        "/api/public/appeals/ABCDEFGHJK/rating", json={"satisfaction": "satisfied"}
+    )
     assert missing.status_code == 404
     status = (await client.get(url)).json()
     assert status["satisfaction"] is None

@@ -84,7 +84,8 @@ async def test_the_poster_qr_code_opens_the_station_appeal_form(client: Any) -> 
     assert abs(float(page.mediabox.width) - 595.28) < 1  # A4
     assert "群众诉求服务站" in page.extract_text()
     fonts = [
-        f["/BaseFont"] for f in page["/Resources"]["/Font"].values()  # type: ignore[index]
+        f["/BaseFont"]
+        for f in page["/Resources"]["/Font"].values()  # type: ignore[index]
     ]
     assert fonts  # the CJK font is embedded
     image = page.images[0].image

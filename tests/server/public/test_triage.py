@@ -77,11 +77,15 @@ async def test_bad_triage_input_changes_nothing(client: Any) -> None:
     ):
         response = await admin.post(f"{url}/{path}", json=body)
         assert response.status_code in (400, 422), (path, body, response.text)
-    row = await PublicAppeal.select(PublicAppeal.triage).where(
-        PublicAppeal.id == item["appeal_id"]
-    ).first()
+    row = (
+        await PublicAppeal.select(PublicAppeal.triage)
+        .where(PublicAppeal.id == item["appeal_id"])
+        .first()
+    )
     assert row is not None and row["triage"] == "pending"
-    unknown = await admin.post(f"/api/triage/appeals/{uuid.uuid4()}/reject", json={"reason": "垃圾"})
+    unknown = await admin.post(
+        f"/api/triage/appeals/{uuid.uuid4()}/reject", json={"reason": "垃圾"}
+    )
     assert unknown.status_code == 404
     bad_filter = await admin.get("/api/triage/appeals", params={"triage": "maybe"})
     assert bad_filter.status_code == 400
