@@ -41,7 +41,7 @@ def among(column: str, ids: Sequence[UUID]) -> tuple[str, list[Any]]:
 def hours(later: str, earlier: str) -> str:
     """The hours from timestamp `earlier` to `later` (SQL expressions), as a real number."""
     if is_postgres():
-        return f"(EXTRACT(EPOCH FROM ({later}) - ({earlier})) / 3600.0)"
+        return f"(EXTRACT(EPOCH FROM ({later}) - ({earlier}))::float8 / 3600.0)"
     return f"((julianday({later}) - julianday({earlier})) * 24.0)"
 
 

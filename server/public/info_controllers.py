@@ -15,7 +15,7 @@ from server.http.errors import ApiError
 from server.http.openapi import PUBLIC, errors
 from server.org.tree import load_tree
 from server.permissions import as_uuid
-from server.public import coverage, nearby, places, poster
+from server.public import coverage, nearby, overview, places, poster
 from server.public.controllers import page_base
 
 AnyRequest = Request[Any, Any, State]
@@ -100,8 +100,6 @@ class PublicInfoController(Controller):
         org_unit_id: Annotated[str | None, Parameter(max_length=64)] = None,
     ) -> Response[bytes]:
         """Public figures (一体化公开): the last 12 months by month and per child unit."""
-        from server.public import overview
-
         body, etag = await overview.overview(org_unit_id)
         headers = {
             "ETag": etag,
