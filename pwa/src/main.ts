@@ -17,6 +17,7 @@ import { registerConflictRoutes } from "./ui/screens/conflicts";
 import { registerOutboxRoutes } from "./ui/screens/outbox";
 import { registerSettingsRoutes } from "./ui/screens/settings";
 import { registerHomeRoutes } from "./ui/screens/home";
+import { registerAppealTriageRoutes } from "./ui/screens/appeals-triage";
 import { currentSession, hasPin, wipeLocal } from "./api/auth";
 import { lockActive } from "./api/pin";
 import { lockView, lockedUsers } from "./ui/screens/lock";
@@ -44,6 +45,7 @@ registerInboxRoutes();
 registerConflictRoutes();
 registerOutboxRoutes();
 registerSettingsRoutes();
+registerAppealTriageRoutes();
 
 let loginVisible = false;
 function showLogin(notice?: string): void {
@@ -203,6 +205,12 @@ window.addEventListener("unhandledrejection", (ev) => {
 async function boot(): Promise<void> {
   setLang(lang());
   registerServiceWorker();
+  // The residents' door: no account, no session, its own chunk (src/public/shell.ts).
+  if (/^#\/public(\/|$|\?)/.test(location.hash)) {
+    const { mountPublic } = await import("./public/shell");
+    mountPublic(root);
+    return;
+  }
   onBroadcast((m) => {
     if (m.type === "wiped") showLogin();
     // Another tab switched user: never keep showing the previous person's screens.

@@ -44,6 +44,28 @@ class PublicInfoController(Controller):
     tags = ["residents' door"]
     security = PUBLIC
 
+    @get("/communities")
+    async def communities(self) -> list[dict[str, Any]]:
+        """Communities and their stations, for a resident choosing where an appeal belongs."""
+        tree = await load_tree()
+        out = []
+        for unit in sorted(tree.of_kind("community"), key=lambda u: u.code):
+            street = tree.get(unit.parent_id)
+            stations = sorted(
+                (s for s in tree.of_kind("station") if tree.is_within(s.id, unit.id)),
+                key=lambda s: s.code,
+            )
+            out.append(
+                {
+                    "id": str(unit.id),
+                    "code": unit.code,
+                    "name": unit.name,
+                    "street": street.name if street else "",
+                    "stations": [{"code": s.code, "name": s.name} for s in stations],
+                }
+            )
+        return out
+
     @get("/nearby", responses=errors(400, 404))
     async def nearby(
         self,

@@ -124,7 +124,7 @@ function navLinks(u: User): [string, string][] {
     grid_worker: [["/disputes", "disputes"]],
     lawyer: [["/consultations", "consultations"], ["/disputes", "disputes"]],
     psychologist: [["/psych", "psych"]],
-    community_admin: [["/triage", "triage"], ["/orders", "orders"]],
+    community_admin: [["/triage", "triage"], ["/appeals", "appeals_triage"], ["/orders", "orders"]],
     department_officer: [["/orders", "orders"]],
     street_admin: [["/triage", "triage"], ["/orders", "orders"]],
     district_admin: [["/triage", "triage"], ["/orders", "orders"]],
