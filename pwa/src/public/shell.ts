@@ -81,9 +81,12 @@ export function mountPublic(root: HTMLElement): void {
       h("div", { class: "brand" }, h("span", { class: "logo", "aria-hidden": "true" }, "家"), titleEl),
       h("button", { type: "button", class: "link", onclick: () => { setLang(lang() === "zh" ? "en" : "zh"); mountPublic(root); } }, other)),
   );
-  const offline = h("div", { class: "syncbar is-offline", role: "status", hidden: navigator.onLine }, h("span", { class: "offline" }, t("pub_offline")));
-  window.addEventListener("online", () => (offline.hidden = true));
-  window.addEventListener("offline", () => (offline.hidden = false));
+  // style, not `hidden`: the sync bar's own CSS sets its display
+  const offline = h("div", { class: "syncbar is-offline", role: "status" }, h("span", { class: "offline" }, t("pub_offline")));
+  const showOnline = () => (offline.style.display = navigator.onLine ? "none" : "");
+  window.addEventListener("online", showOnline);
+  window.addEventListener("offline", showOnline);
+  showOnline();
   root.appendChild(offline);
   root.appendChild(main);
   root.appendChild(nav);

@@ -7,7 +7,7 @@
  */
 import "../../public/text";
 import { h, toast } from "../dom";
-import { t } from "../i18n";
+import { enumLabel, t } from "../i18n";
 import { formatDateTime } from "../format";
 import { request } from "../../api/client";
 import { route, type Ctx, type Screen } from "../app";
@@ -41,7 +41,7 @@ async function itemView(item: TriageItem, refresh: () => void): Promise<HTMLElem
   const reason = h("input", { name: "reason", minlength: 2, maxlength: 200, placeholder: t("triage_reason") }) as HTMLInputElement;
   return h("li", { class: "item", "data-appeal": item.appeal_id },
     h("div", { class: "item-head" }, h("strong", null, item.title), h("small", null, `${serviceName(item.service_type)} · ${formatDateTime(item.received_at)}`)),
-    h("small", null, `${unitName(item.community_id)} · ${item.channel}${item.has_phone ? ` · ${t("triage_has_phone")}` : ""}`),
+    h("small", null, `${unitName(item.community_id)} · ${enumLabel("disputes", "channel", item.channel)}${item.has_phone ? ` · ${t("triage_has_phone")}` : ""}`),
     item.description ? h("p", null, item.description) : null,
     h("div", { class: "row" }, grid, service,
       h("button", { type: "button", "data-action": "accept", onclick: () => grid.value
