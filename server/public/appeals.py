@@ -12,15 +12,16 @@ sets the risk when it accepts the case.
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID
 
+from server.accounts.tables import User
 from server.db import write_transaction
 from server.http.errors import ApiError
 from server.inbox.notices import Notice, notify
-from server.inbox.recipients import people_of
 from server.org.tree import OrgTree, Unit, load_tree
 from server.public import codes
 from server.public.body import bad
@@ -152,7 +153,6 @@ async def submit(data: AppealIn, secret: str, place: Place) -> tuple[str, bool]:
             reactor = Reactor(ws, tree, now_ms, clock)
             await _tell_the_hall(reactor, place, dispute_id, data.service_type)
             after_commit = await reactor.run([applied])
-            await ws.flush()
             appeal_id = uuid.uuid4()
             await PublicAppeal.insert(
                 PublicAppeal(
@@ -170,6 +170,8 @@ async def submit(data: AppealIn, secret: str, place: Place) -> tuple[str, bool]:
             await PublicAppealEvent.insert(
                 PublicAppealEvent(appeal_id=appeal_id, at=now, what="received")
             )
+            # last: the flush ends with the change feed, whose counter lock is held until commit
+            await ws.flush()
     except Rejected as exc:  # a value the dispute schema refuses (the form checks most first)
         raise ApiError(422, "validation", f"填写的内容有误 ({exc})") from exc
     for callback in after_commit:
@@ -177,9 +179,32 @@ async def submit(data: AppealIn, secret: str, place: Place) -> tuple[str, bool]:
     return code, True
 
 
+#: community id → (monotonic time, its hall staff): reused for STAFF_SECONDS
+_staff: dict[UUID, tuple[float, set[str]]] = {}
+STAFF_SECONDS = 30.0
+
+
+async def hall_staff(reactor: Reactor, community: Unit) -> set[str]:
+    """The community's hall staff (active community admins at or below the community), looked
+    up once per half minute per community rather than per appeal (a burst of appeals from one
+    station does not re-read the users; a newly added admin hears of appeals within 30 s)."""
+    hit = _staff.get(community.id)
+    if hit is not None and time.monotonic() - hit[0] < STAFF_SECONDS:
+        return hit[1]
+    units = [u for u in reactor.tree.units if reactor.tree.is_within(u, community.id)]
+    rows = await User.select(User.id).where(
+        User.role == "community_admin",
+        User.org_unit_id.is_in(units),
+        User.active.eq(True),
+        User.deleted.eq(False),
+    )
+    staff = {str(r["id"]) for r in rows}
+    _staff[community.id] = (time.monotonic(), staff)
+    return staff
+
+
 async def _tell_the_hall(reactor: Reactor, place: Place, dispute_id: str, service: str) -> None:
-    people = await people_of(reactor)
-    staff = people.with_role("community_admin", place.community.id)
+    staff = await hall_staff(reactor, place.community)
     if not staff:
         return
     notify(

@@ -16,13 +16,13 @@ from server.http.errors import ApiError
 from server.public.tables import PublicThrottle
 
 _COUNT_SQL = (
-    "INSERT INTO public_throttle (key, window_start, hits) VALUES ({}, {}, 1)"
+    "INSERT INTO public_throttle (key, window_start, hits) VALUES {}"
     " ON CONFLICT (key) DO UPDATE SET"
     "  hits = CASE WHEN public_throttle.window_start < {}"
     "   THEN 1 ELSE public_throttle.hits + 1 END,"
     "  window_start = CASE WHEN public_throttle.window_start < {}"
     "   THEN excluded.window_start ELSE public_throttle.window_start END"
-    " RETURNING hits, window_start"
+    " RETURNING key, hits, window_start"
 )
 
 
@@ -47,11 +47,15 @@ class Throttle:
         now = datetime.now(UTC)
         await self._prune(now)
         retry_after = 0
+        by_window: dict[int, dict[str, Limit]] = {}
         for limit, key in counted:
-            hits, started = await self._bump(f"{limit.name}:{key[:160]}", now, limit.seconds)
-            if hits > limit.hits:
-                ends = started + timedelta(seconds=limit.seconds)
-                retry_after = max(retry_after, int((ends - now).total_seconds()) + 1, 1)
+            by_window.setdefault(limit.seconds, {})[f"{limit.name}:{key[:160]}"] = limit
+        # one statement per window length (usually one in all): a request costs one round trip
+        for seconds, limits in by_window.items():
+            for key, (hits, started) in (await self._bump(list(limits), now, seconds)).items():
+                if hits > limits[key].hits:
+                    ends = started + timedelta(seconds=seconds)
+                    retry_after = max(retry_after, int((ends - now).total_seconds()) + 1, 1)
         if retry_after:
             raise ApiError(
                 429,
@@ -61,10 +65,20 @@ class Throttle:
                 headers={"Retry-After": str(retry_after)},
             )
 
-    async def _bump(self, key: str, now: datetime, seconds: int) -> tuple[int, datetime]:
+    async def _bump(
+        self, keys: list[str], now: datetime, seconds: int
+    ) -> dict[str, tuple[int, datetime]]:
+        """Count one hit on each key (sorted, so concurrent requests lock rows in one order)."""
+        keys = sorted(keys)
         cutoff = now - timedelta(seconds=seconds)
-        rows: list[dict[str, Any]] = await PublicThrottle.raw(_COUNT_SQL, key, now, cutoff, cutoff)
-        return int(rows[0]["hits"]), _as_datetime(rows[0]["window_start"])
+        values = ", ".join("({}, {}, 1)" for _ in keys)
+        args = [arg for key in keys for arg in (key, now)]
+        rows: list[dict[str, Any]] = await PublicThrottle.raw(
+            _COUNT_SQL.replace("VALUES {}", f"VALUES {values}"), *args, cutoff, cutoff
+        )
+        return {
+            str(row["key"]): (int(row["hits"]), _as_datetime(row["window_start"])) for row in rows
+        }
 
     async def _prune(self, now: datetime) -> None:
         # Once an hour per process: counters older than the longest window restart anyway.
