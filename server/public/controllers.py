@@ -133,8 +133,8 @@ class PublicAppealController(Controller):
     )
     async def rate(self, request: AnyRequest, tracking_code: FromPath[str]) -> RatingOut:
         """The resident's rating, once the dispute is resolved; `unsatisfied` reopens it."""
-        await _count_lookup(request)
         data = decode(await request.body(), RatingIn)
+        await _count_lookup(request)
         return await tracking.rate(_secret(request), tracking_code, data)
 
     @post(
@@ -145,8 +145,8 @@ class PublicAppealController(Controller):
     )
     async def push(self, request: AnyRequest, tracking_code: FromPath[str]) -> PushOut:
         """Subscribe this browser to the appeal's status changes (Web Push, no account)."""
-        await _count_lookup(request)
         data = decode(await request.body(), PushIn)
+        await _count_lookup(request)
         appeal = await tracking.find(_secret(request), tracking_code)
         await subscriptions.subscribe(appeal, data)
         return PushOut(subscribed=True)
