@@ -132,3 +132,35 @@ def test_offline_appeal_arrives_once_then_triage_steps_and_unsatisfied_reopens(
     ]
     assert [w["level"] for w in warnings] == ["yellow"]
     assert _rate(base, code, "satisfied") == 409
+
+
+def test_the_hall_records_a_phone_callback_and_unsatisfied_reopens(
+    server_url: str, new_context: Any
+) -> None:
+    base = server_url
+    answer = _api(
+        base,
+        "/api/public/appeals",
+        {"station_code": STATION, "service_type": "dispute", "title": "电话回访（浏览器测试）"},
+    )
+    hall = _device(base, "admin.a")
+    listed = _api(base, "/api/triage/appeals", None, hall["access_token"])
+    dispute_id = next(a for a in listed if a["title"] == "电话回访（浏览器测试）")["dispute_id"]
+    assert _push(base, hall, 1, dispute_id, {"status": "mediating"})["status"] in (
+        "applied",
+        "merged",
+    )
+    assert _push(base, hall, 2, dispute_id, {"status": "resolved"})["status"] in (
+        "applied",
+        "merged",
+    )
+
+    page = login(new_context(), base, "admin.a")
+    go(page, f"#/disputes/{dispute_id}", "[data-testid=callback]")
+    page.click("[data-testid=callback] [data-satisfaction=unsatisfied]")
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    _wait(lambda: _status(base, answer["tracking_code"])["status"] == "mediating")
+    assert _status(base, answer["tracking_code"])["satisfaction"] is None  # not the resident's
+    steps = [e["code"] for e in _status(base, answer["tracking_code"])["timeline"]]
+    assert steps[-2:] == ["rated", "reopened"]
+    shot(page, "door-6-callback")
