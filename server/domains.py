@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from server import specs
 from server.accounts.spec import USERS_SPEC
+from server.agreements.spec import AGREEMENTS_SPEC
 from server.conflicts.spec import CONFLICTS_SPEC
 from server.consultations.spec import CONSULTATIONS_SPEC
 from server.dispatch.spec import DISPATCH_ORDERS_SPEC
@@ -31,6 +32,7 @@ SPECS = (
     WARNINGS_SPEC,
     NOTIFICATIONS_SPEC,
     CONFLICTS_SPEC,
+    AGREEMENTS_SPEC,
 )
 
 specs.register(*SPECS)

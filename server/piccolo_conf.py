@@ -37,7 +37,7 @@ APP_REGISTRY = AppRegistry(
         "server.warnings.piccolo_app",
         "server.dispatch.piccolo_app",
         "server.disputes.piccolo_app",
-        "server.command.piccolo_app",
+        "server.agreements.piccolo_app",
         "server.public.piccolo_app",
     ]
 )

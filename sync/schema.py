@@ -53,7 +53,10 @@ class Field:
     enum: tuple[str, ...] | None = None
     max_length: int | None = None
     ref: str | None = None
-    #: for `list` fields: "string", "attachment" (a sha256 hex) or "party" ({name, phone, role})
+    #: for `list` fields: "string", "attachment" (a sha256 hex), "party" ({name, phone, role}),
+    #: "agreement_party" ({name, id_number_last4, role}) or "signature" ({party_name,
+    #: attachment, signed_at}: a signature image drawn on the phone); for a `string` field,
+    #: "attachment" says it holds one attachment's sha256 (a court ruling's scan)
     items: str | None = None
     #: for `integer` fields
     minimum: int | None = None

@@ -31,6 +31,10 @@ _UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f
 _SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 _PARTY_KEYS = frozenset({"name", "phone", "role"})
 _PARTY_MAX = {"name": 200, "phone": 32, "role": 64}
+#: a mediation agreement's party: never a whole ID number, only its last four characters
+_AGREEMENT_PARTY_MAX = {"name": 200, "id_number_last4": 4, "role": 64}
+_LAST4_RE = re.compile(r"^[0-9]{3}[0-9X]$")
+_SIGNATURE_KEYS = frozenset({"party_name", "attachment", "signed_at"})
 
 
 def is_uuid(value: object) -> bool:
@@ -128,9 +132,42 @@ def _check_item(kind: str | None, item: object) -> str | None:
                 return f"{key} must be a string of at most {_PARTY_MAX[key]} characters"
         if not item.get("name"):
             return "every party needs a name"
+    elif kind == "agreement_party":
+        return _check_agreement_party(item)
+    elif kind == "signature":
+        return _check_signature(item)
     else:
         if not isinstance(item, str) or not item or len(item) > 200:
             return "items must be non-empty strings of at most 200 characters"
+    return None
+
+
+def _check_agreement_party(item: object) -> str | None:
+    if not isinstance(item, dict) or not set(item) <= set(_AGREEMENT_PARTY_MAX):
+        return "items must be objects with name, id_number_last4 and role (never a whole ID number)"
+    for key, val in item.items():
+        if not isinstance(val, str) or len(val) > _AGREEMENT_PARTY_MAX[key]:
+            return f"{key} must be a string of at most {_AGREEMENT_PARTY_MAX[key]} characters"
+    if not item.get("name"):
+        return "every party needs a name"
+    last4 = item.get("id_number_last4")
+    if last4 and _LAST4_RE.match(last4) is None:
+        return (
+            "id_number_last4 must be the last four characters of an ID number (digits, or X last)"
+        )
+    return None
+
+
+def _check_signature(item: object) -> str | None:
+    if not isinstance(item, dict) or set(item) != _SIGNATURE_KEYS:
+        return "items must be objects with party_name, attachment and signed_at"
+    name, attachment = item.get("party_name"), item.get("attachment")
+    if not isinstance(name, str) or not name or len(name) > 200:
+        return "party_name must be a non-empty string of at most 200 characters"
+    if not isinstance(attachment, str) or _SHA256_RE.match(attachment) is None:
+        return "attachment must be a sha256 hash (64 lowercase hex digits)"
+    if parse_rfc3339(item.get("signed_at")) is None:
+        return "signed_at must be an RFC 3339 UTC timestamp (…Z)"
     return None
 
 
@@ -153,6 +190,10 @@ def _check_list(f: Field, value: object) -> str | None:
 
 def _check_typed(f: Field, value: object) -> str | None:
     kind = f.type
+    if kind == "string" and f.items == "attachment":
+        if not isinstance(value, str) or _SHA256_RE.match(value) is None:
+            return "must be a sha256 hash (64 lowercase hex digits)"
+        return None
     if kind == "string":
         return _check_string(f, value, one_line=True)
     if kind == "text":

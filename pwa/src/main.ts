@@ -17,6 +17,8 @@ import { registerConflictRoutes } from "./ui/screens/conflicts";
 import { registerOutboxRoutes } from "./ui/screens/outbox";
 import { registerSettingsRoutes } from "./ui/screens/settings";
 import { registerHomeRoutes } from "./ui/screens/home";
+import { registerAgreementRoutes } from "./ui/screens/agreements";
+import { registerSignatureRoutes } from "./ui/screens/signature";
 import { registerAppealTriageRoutes } from "./ui/screens/appeals-triage";
 import { currentSession, hasPin, wipeLocal } from "./api/auth";
 import { lockActive } from "./api/pin";
@@ -45,6 +47,8 @@ registerInboxRoutes();
 registerConflictRoutes();
 registerOutboxRoutes();
 registerSettingsRoutes();
+registerAgreementRoutes();
+registerSignatureRoutes();
 registerAppealTriageRoutes();
 
 let loginVisible = false;

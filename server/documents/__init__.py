@@ -5,7 +5,15 @@ none is), `pdf.py` is the page every document starts from.  The mediation agreem
 (`server/agreements/document.py`) and the residents' station poster build on them.
 """
 
-from server.documents.fonts import CjkFont, FontMissing, find_cjk_font
+from server.documents import lean
+from server.documents.fonts import CjkFont, FontMissing, find_cjk_font, forget_font
 from server.documents.pdf import A4Document, pdf_bytes
 
-__all__ = ["A4Document", "CjkFont", "FontMissing", "find_cjk_font", "pdf_bytes"]
+
+def forget_fonts() -> None:
+    """Look for the CJK font again on the next document (and rebuild its lean copy)."""
+    forget_font()
+    lean.forget()
+
+
+__all__ = ["A4Document", "CjkFont", "FontMissing", "find_cjk_font", "forget_fonts", "pdf_bytes"]

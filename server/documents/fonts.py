@@ -122,8 +122,8 @@ def _discover() -> CjkFont | None:
 def find_cjk_font() -> CjkFont:
     """The CJK font documents embed; raises `FontMissing` (503) when none is installed.
 
-    The answer is kept for the process's life; `forget_font()` asks again (tests, or after
-    installing a font into a running server)."""
+    The answer is kept for the process's life; `server.documents.forget_fonts()` asks again
+    (tests, or after installing a font into a running server)."""
     font = _discover()
     if font is None:
         raise FontMissing()
@@ -132,6 +132,3 @@ def find_cjk_font() -> CjkFont:
 
 def forget_font() -> None:
     _discover.cache_clear()
-    from server.documents import lean
-
-    lean.forget()

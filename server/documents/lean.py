@@ -1,12 +1,16 @@
-"""A lean copy of the CJK font, so a document renders in tens of milliseconds.
+"""Lean copies of the CJK font, so a document renders in tens of milliseconds.
 
-fpdf2 parses the whole font file for every document it embeds it in; for a 5 MB collection of
-30,000 glyphs that alone takes several hundred milliseconds, most of it decoding glyph tables
-the document never uses.  Once per font we therefore write a TrueType subset holding ASCII,
-Latin-1, the punctuation and full-width forms Chinese text uses, circled numbers and every
-character of GB 2312 (the 6,763 hanzi that cover nearly all modern text), and render with that.
-A document holding a character outside it (a rare character in a name) is rendered with the
-full font instead: slower, never wrong.
+fpdf2 parses the whole font file for every document it embeds it in, and the cost grows with
+the number of glyphs: for a 5 MB collection of 30,000 glyphs that alone takes several hundred
+milliseconds, most of it decoding glyph tables the document never uses.  Once per font we
+therefore write two TrueType subsets, each holding ASCII, Latin-1, the punctuation and
+full-width forms Chinese text uses and circled numbers, plus:
+
+- `common`: the 3,755 hanzi of GB 2312 level 1 (the most frequent characters);
+- `gb2312`: all 6,763 hanzi of GB 2312 (nearly all modern text);
+
+and a document is rendered with the smallest one that draws every character it holds.  A
+character outside both (a rare character in a name) takes the full font: slower, never wrong.
 
 The subset is cached under `DOORSTEP_DATA_DIR/cache/fonts/`, named by the source font's path,
 size and time, and written atomically, so app servers sharing a data directory build it once.
@@ -37,9 +41,14 @@ _RANGES = (
 _lock = threading.Lock()
 
 
-def lean_charset() -> frozenset[int]:
+#: GB 2312 rows (first byte) of each tier: symbols A1-A9, level-1 hanzi B0-D7, level-2 D8-F7
+TIERS = {"common": (0xA1, 0xD8), "gb2312": (0xA1, 0xF8)}
+
+
+def lean_charset(tier: str = "gb2312") -> frozenset[int]:
     chars = {c for low, high in _RANGES for c in range(low, high)}
-    for first in range(0xA1, 0xF8):
+    rows = TIERS[tier]
+    for first in range(*rows):
         for second in range(0xA1, 0xFF):
             try:
                 chars.add(ord(bytes((first, second)).decode("gb2312")))
@@ -48,12 +57,12 @@ def lean_charset() -> frozenset[int]:
     return frozenset(chars)
 
 
-def _cache_path(font: CjkFont) -> Path:
+def _cache_path(font: CjkFont, tier: str) -> Path:
     digest = hashlib.sha256(font.key.encode()).hexdigest()[:16]
-    return get_settings().data_dir / "cache" / "fonts" / f"cjk-lean-{digest}.ttf"
+    return get_settings().data_dir / "cache" / "fonts" / f"cjk-{tier}-{digest}.ttf"
 
 
-def _build(font: CjkFont, target: Path) -> None:
+def _build(font: CjkFont, tier: str, target: Path) -> None:
     source = TTFont(str(font.path), fontNumber=font.index, recalcTimestamp=False)
     options = subset.Options()
     options.glyph_names = False
@@ -61,8 +70,9 @@ def _build(font: CjkFont, target: Path) -> None:
     options.name_IDs = ["*"]
     options.hinting = False
     options.layout_features = []
+    options.drop_tables += ["FFTM"]  # FontForge's timestamp: nothing to subset, only a log line
     subsetter = subset.Subsetter(options)
-    subsetter.populate(unicodes=lean_charset())
+    subsetter.populate(unicodes=lean_charset(tier))
     subsetter.subset(source)
     source["post"].formatType = 3.0  # no glyph names: nothing to decode on every load
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -71,13 +81,13 @@ def _build(font: CjkFont, target: Path) -> None:
     partial.replace(target)
 
 
-@lru_cache(maxsize=4)
-def _lean_font(key: str) -> tuple[Path, frozenset[int]]:
+@lru_cache(maxsize=8)
+def _lean_font(key: str, tier: str) -> tuple[Path, frozenset[int]]:
     font = find_cjk_font()
-    target = _cache_path(font)
+    target = _cache_path(font, tier)
     with _lock:
         if not target.is_file():
-            _build(font, target)
+            _build(font, tier, target)
     built = TTFont(str(target), lazy=True)
     try:
         covered = frozenset(built.getBestCmap() or {})
@@ -87,12 +97,14 @@ def _lean_font(key: str) -> tuple[Path, frozenset[int]]:
 
 
 def font_for(text: str) -> CjkFont:
-    """The font file to embed for a document whose text is `text`: the lean subset when it
-    draws every character, the full font otherwise."""
+    """The font file to embed for a document whose text is `text`: the smallest lean subset
+    that draws every character, the full font when none does."""
     font = find_cjk_font()
-    path, covered = _lean_font(font.key)
-    if all(ord(ch) in covered for ch in text if not ch.isspace()):
-        return CjkFont(path, 0)
+    wanted = {ord(ch) for ch in text if not ch.isspace()}
+    for tier in TIERS:
+        path, covered = _lean_font(font.key, tier)
+        if wanted <= covered:
+            return CjkFont(path, 0)
     return font
 
 

@@ -1,7 +1,7 @@
 """`doorstep import-org FILE`: load an org tree (JSON or YAML) and, optionally, its users.
 
 The file holds `units`: a tree (each unit may have `children`) or a flat list whose units name
-their `parent` by code.  A unit is `{code, kind, name, geo?, address?}`.  Ids are derived from
+their `parent` by code.  A unit is `{code, kind, name, geo?, address?, hours?}`.  Ids are derived from
 codes (uuid5), so importing the same file twice updates in place and ids agree across installs.
 Users (`{username, display_name, role, org_unit: <code>, password}`) are created when missing
 and never overwritten, so re-importing cannot reset a changed password.
@@ -34,6 +34,7 @@ ALLOWED_PARENTS: dict[str, set[str | None]] = {
     "grid": {"community"},
     "department": {"district", "street"},
     "room": {"community", "street", "district", "station"},
+    "confirmation_room": {"community", "street", "district", "station"},
 }
 
 
@@ -53,6 +54,7 @@ class UnitSpec:
     parent_code: str | None
     geo: dict[str, Any] | None
     address: str | None
+    hours: str | None = None
 
 
 @dataclass(frozen=True)
@@ -89,8 +91,13 @@ def flatten(data: dict[str, Any]) -> tuple[list[UnitSpec], list[UserSpec]]:
             geo = item.get("geo")
             if geo is not None and not _valid_geo(geo):
                 raise ImportError_(f"unit {code}: geo must be {{lat, lng, accuracy_m?}}")
+            hours = item.get("hours")
+            if hours is not None and (not isinstance(hours, str) or len(hours) > 200):
+                raise ImportError_(
+                    f"unit {code}: `hours` must be a string of at most 200 characters"
+                )
             parent_code = item.get("parent", parent)
-            units.append(UnitSpec(code, kind, name, parent_code, geo, item.get("address")))
+            units.append(UnitSpec(code, kind, name, parent_code, geo, item.get("address"), hours))
             walk(item.get("children") or [], code)
 
     walk(data["units"], None)
@@ -153,6 +160,7 @@ async def import_units(units: list[UnitSpec]) -> dict[str, int]:
                 "code": unit.code,
                 "geo": json.dumps(unit.geo) if unit.geo is not None else None,
                 "address": unit.address,
+                "hours": unit.hours,
             }
             old = existing.get(unit.code)
             if old is None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from sync.schema import Field, collection, enum_field, ref_field, string_field
 
-ORG_KINDS = "district street community station grid department room"
+#: `confirmation_room`: an online judicial confirmation room (司法确认室), where a mediation
+#: agreement is submitted to the court (server/agreements/)
+ORG_KINDS = "district street community station grid department room confirmation_room"
 
 ORG_UNITS = collection(
     "org_units",
@@ -15,6 +17,8 @@ ORG_UNITS = collection(
         string_field("code", "server", max_length=64),
         Field("geo", "geo", "server"),
         string_field("address", "server"),
+        #: opening hours as people read them ("周一至周五 9:00-12:00, 14:00-18:00")
+        string_field("hours", "server"),
     ],
     device_writable=False,
 )

@@ -16,5 +16,7 @@ class OrgUnit(SyncedColumns, Table, tablename="org_units"):
     code = Varchar(length=64, unique=True)
     geo = JSON(null=True, default=None)
     address = Varchar(length=200, null=True, default=None)
+    #: opening hours, for units people visit (confirmation rooms, stations)
+    hours = Varchar(length=200, null=True, default=None)
     #: "/<district id>/<street id>/.../<own id>/": subtree checks are a prefix match
     path = Varchar(length=1000, index=True, default="")

@@ -91,6 +91,18 @@ async def fetch(principal: Principal, sha256: str) -> tuple[str, bytes]:
     return str(rows[0]["content_type"]), data
 
 
+async def stored_bytes(sha256: str) -> bytes | None:
+    """The bytes of a stored attachment, for a server-side renderer that has already checked
+    the reader may see a record naming it (an agreement's signatures); None when not uploaded."""
+    if not HEX64.match(sha256):
+        return None
+    path = _path(sha256)
+    try:
+        return await asyncio.to_thread(path.read_bytes)
+    except FileNotFoundError:
+        return None
+
+
 async def _may_read(principal: Principal, sha256: str, uploader: Any) -> bool:
     if uploader == principal.user_id:
         return True
@@ -134,22 +146,43 @@ def _photo_columns() -> list[tuple[specs.CollectionSpec, list[str]]]:
 UNNAMEABLE = "attachments.unnameable"
 
 
+#: list item kinds that carry an attachment hash under the key `attachment` (a signature)
+ITEMS_WITH_ATTACHMENT = frozenset({"signature"})
+
+
 def attachment_fields(collection: str) -> list[str]:
-    """The fields of a collection that name attachments."""
+    """The fields of a collection that name attachments: lists of hashes (photos), lists of
+    objects holding one (signatures), and strings holding one (a ruling's scan)."""
     spec = specs.find(collection)
     if spec is None:
         return []
     return [
-        n for n, f in spec.schema.fields.items() if f.type == "list" and f.items == "attachment"
+        n
+        for n, f in spec.schema.fields.items()
+        if (f.type == "string" and f.items == "attachment")
+        or (f.type == "list" and (f.items == "attachment" or f.items in ITEMS_WITH_ATTACHMENT))
     ]
+
+
+def hashes_in(value: Any) -> set[str]:
+    """The attachment hashes one field's value names (a hash, a list of hashes, or a list of
+    objects each naming one under `attachment`)."""
+    if isinstance(value, str):
+        return {value}
+    out: set[str] = set()
+    if isinstance(value, list):
+        for item in value:
+            if isinstance(item, str):
+                out.add(item)
+            elif isinstance(item, dict) and isinstance(item.get("attachment"), str):
+                out.add(item["attachment"])
+    return out
 
 
 def named_hashes(collection: str, fields: dict[str, Any]) -> set[str]:
     out: set[str] = set()
     for name in attachment_fields(collection):
-        value = fields.get(name)
-        if isinstance(value, list):
-            out.update(h for h in value if isinstance(h, str))
+        out |= hashes_in(fields.get(name))
     return out
 
 

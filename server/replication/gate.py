@@ -29,8 +29,7 @@ class ScopeGate:
             return None
         held = attachments.named_hashes(collection, current.fields) if current else set()
         for name in attachments.attachment_fields(collection):
-            value = proposed.get(name)
-            named = set(value) if isinstance(value, list) else set()
+            named = attachments.hashes_in(proposed.get(name))
             if (named - held) & unnameable:
                 return MutationError(
                     "forbidden",

@@ -41,6 +41,8 @@ NO_BODY = {
     ("POST", "/api/auth/logout"),
     ("POST", "/api/admin/devices/{device_id}/revoke"),
     ("DELETE", "/api/push/subscriptions"),
+    ("POST", "/api/command/orders/{order_id}/chase"),
+    ("POST", "/api/command/orders/{order_id}/escalate"),
 }
 #: endpoints whose success would change the database even with a valid-looking input; bad
 #: input must never get that far, so they are only sent bad input here

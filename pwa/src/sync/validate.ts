@@ -26,6 +26,10 @@ const LIST_MAX_ITEMS = 200;
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const SHA256_RE = /^[0-9a-f]{64}$/;
 const PARTY_MAX: Record<string, number> = { name: 200, phone: 32, role: 64 };
+/** A mediation agreement's party: never a whole ID number, only its last four characters. */
+const AGREEMENT_PARTY_MAX: Record<string, number> = { name: 200, id_number_last4: 4, role: 64 };
+const LAST4_RE = /^[0-9]{3}[0-9X]$/;
+const SIGNATURE_KEYS = ["attachment", "party_name", "signed_at"];
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|\+00:00)$/;
 /** Set by the server on every record; a device never writes them. */
 export const COMMON_FIELD_NAMES = new Set(["id", "version", "created_at", "updated_at", "created_by"]);
@@ -85,7 +89,31 @@ function checkItem(kind: string | undefined, item: unknown): Problem | null {
     }
     return (item as Record<string, unknown>)["name"] ? null : { kind: "item" };
   }
+  if (kind === "agreement_party") return checkAgreementParty(item);
+  if (kind === "signature") return checkSignature(item);
   return typeof item === "string" && item && length(item) <= 200 ? null : { kind: "item", max: 200 };
+}
+
+function checkAgreementParty(item: unknown): Problem | null {
+  if (!item || typeof item !== "object" || Array.isArray(item)) return { kind: "item" };
+  const o = item as Record<string, unknown>;
+  if (!Object.keys(o).every((k) => k in AGREEMENT_PARTY_MAX)) return { kind: "item" };
+  for (const [k, val] of Object.entries(o)) {
+    if (typeof val !== "string" || length(val) > AGREEMENT_PARTY_MAX[k]!) return { kind: "item", max: AGREEMENT_PARTY_MAX[k] };
+  }
+  if (!o["name"]) return { kind: "item" };
+  const last4 = o["id_number_last4"];
+  return !last4 || LAST4_RE.test(String(last4)) ? null : { kind: "item" };
+}
+
+function checkSignature(item: unknown): Problem | null {
+  if (!item || typeof item !== "object" || Array.isArray(item)) return { kind: "item" };
+  const o = item as Record<string, unknown>;
+  const keys = Object.keys(o).sort();
+  if (keys.join(",") !== SIGNATURE_KEYS.join(",")) return { kind: "item" };
+  if (typeof o["party_name"] !== "string" || !o["party_name"] || length(o["party_name"]) > 200) return { kind: "item" };
+  if (typeof o["attachment"] !== "string" || !SHA256_RE.test(o["attachment"])) return { kind: "item" };
+  return parseUtc(o["signed_at"]) !== null ? null : { kind: "item" };
 }
 
 function checkList(f: FieldSpec, v: unknown): Problem | null {
@@ -103,6 +131,8 @@ function checkList(f: FieldSpec, v: unknown): Problem | null {
 function checkTyped(f: FieldSpec, v: unknown): Problem | null {
   switch (f.type) {
     case "string":
+      // a string whose items are "attachment" holds one attachment's sha256 (a ruling's scan)
+      if (f.items === "attachment") return typeof v === "string" && SHA256_RE.test(v) ? null : { kind: "item" };
       return checkString(f, v, true);
     case "text":
       return checkString(f, v, false);

@@ -122,7 +122,7 @@ function renderSyncBar(s: SyncState): void {
 function navLinks(u: User): [string, string][] {
   const byRole: Record<string, [string, string][]> = {
     grid_worker: [["/disputes", "disputes"]],
-    lawyer: [["/consultations", "consultations"], ["/disputes", "disputes"]],
+    lawyer: [["/consultations", "consultations"], ["/disputes", "disputes"], ["/agreements", "agreements"]],
     psychologist: [["/psych", "psych"]],
     community_admin: [["/triage", "triage"], ["/appeals", "appeals_triage"], ["/orders", "orders"]],
     department_officer: [["/orders", "orders"]],

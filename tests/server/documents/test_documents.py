@@ -11,17 +11,17 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
-from server.documents import A4Document, FontMissing, find_cjk_font, pdf_bytes
-from server.documents.fonts import FONT_PACKAGE, forget_font
+from server.documents import A4Document, FontMissing, find_cjk_font, forget_fonts, pdf_bytes
+from server.documents.fonts import FONT_PACKAGE
 from server.documents.lean import font_for
 from server.documents.pdf import FAMILY
 
 
 @pytest.fixture
 def fresh_font_choice() -> Iterator[None]:
-    forget_font()
+    forget_fonts()
     yield
-    forget_font()
+    forget_fonts()
 
 
 def render(text: str, footer: str = "") -> PdfReader:
@@ -98,6 +98,6 @@ def test_a_configured_font_is_used(
     fresh_font_choice: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     found = find_cjk_font()
-    forget_font()
+    forget_fonts()
     monkeypatch.setenv("DOORSTEP_CJK_FONT", f"{found.path}#{found.index}")
     assert find_cjk_font() == found

@@ -23,6 +23,7 @@ COLLECTIONS = {
     "warnings",
     "notifications",
     "conflicts",
+    "agreements",
 }
 TYPES = {"string", "text", "integer", "boolean", "datetime", "enum", "ref", "geo", "list"}
 # the server's documented extensions (free-form JSON of conflicts and an order's arrival)

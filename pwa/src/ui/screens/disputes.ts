@@ -13,6 +13,7 @@ import {
   rejectionsFor, riskBadge, section, statusBadge, textArea, textInput, submitHandler,
 } from "../widgets";
 import type { Fields, ViewRecord } from "../../types";
+import "./agreements_text";
 
 /** Statuses that need no more work: the "high risk" filter leaves them out, as the home tile does. */
 export const CLOSED = ["closed", "withdrawn", "resolved"];
@@ -156,7 +157,9 @@ async function detailScreen(ctx: Ctx): Promise<Screen> {
       role !== "lawyer" ? buttonLink(`/disputes/${id}/refer-lawyer`, t("refer_lawyer"), "button secondary") : null,
       buttonLink(`/disputes/${id}/refer-psych`, t("refer_psych"), "button secondary"),
       isAdmin ? buttonLink(`/disputes/${id}/dispatch`, t("issue_order"), "button secondary") : null,
-      role === "lawyer" ? buttonLink(`/consultations/new?dispute=${id}`, t("new_consultation"), "button secondary") : null),
+      role === "lawyer" ? buttonLink(`/consultations/new?dispute=${id}`, t("new_consultation"), "button secondary") : null,
+      ["lawyer", "community_admin"].includes(role) ? buttonLink(`/agreements/new?dispute=${id}`, t("new_agreement"), "button secondary") : null,
+      buttonLink(`/agreements?dispute=${id}`, t("agreements"), "button secondary")),
     statusButtons.length ? h("div", { class: "actions" }, statusButtons) : null,
     callbackBox(id, f, role),
     section(t("visits"), visits.length ? h("ul", { class: "list" }, visits.map((v) => h("li", { class: "item" },
