@@ -42,7 +42,8 @@ async def fetch_big(sql: str, *args: Any) -> list[dict[str, Any]]:
         return await fetch(sql, *args)
     async with db.transaction():
         await db.run_querystring(QueryString(f"SET LOCAL work_mem = '{BIG_QUERY_WORK_MEM}'"))
-        return await fetch(sql, *args)
+        rows = await fetch(sql, *args)
+    return rows
 
 
 def among(column: str, ids: Sequence[UUID]) -> tuple[str, list[Any]]:
