@@ -31,6 +31,9 @@ from server.live.bus import make_plugin as live_channels
 from server.live.stream import LiveController
 from server.incentives.controllers import IncentivesController
 from server.notify.controllers import NotifyController, PushController, ReachabilityController
+from server.public.controllers import PublicAppealController, TriageController
+from server.public.duty_controllers import DutyController, PublicDutyController
+from server.public.info_controllers import PublicInfoController
 from server.replication.controllers import (
     AttachmentController,
     AuditController,
@@ -65,6 +68,11 @@ def _route_handlers() -> list[Any]:
         VolunteersController,
         VolunteerJoinController,
         IncentivesController,
+        PublicAppealController,
+        TriageController,
+        PublicInfoController,
+        PublicDutyController,
+        DutyController,
         index,
         asset,
         root_file,

@@ -19,6 +19,7 @@ from server.inbox.spec import NOTIFICATIONS_SPEC
 from server.org.spec import ORG_UNITS_SPEC
 from server.psych.spec import PSYCH_SESSIONS_SPEC, PSYCH_SLOTS_SPEC
 from server.volunteers.spec import REPORTS_SPEC
+from server.public.duty import DUTY_JOBS
 from server.warnings.spec import WARNINGS_SPEC
 
 SPECS = (
@@ -38,3 +39,4 @@ SPECS = (
 )
 
 specs.register(*SPECS)
+specs.register_jobs(*DUTY_JOBS)

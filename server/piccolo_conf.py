@@ -42,5 +42,6 @@ APP_REGISTRY = AppRegistry(
         "server.agreements.piccolo_app",
         "server.volunteers.piccolo_app",
         "server.incentives.piccolo_app",
+        "server.public.piccolo_app",
     ]
 )

@@ -71,6 +71,12 @@ class Settings:
     sms_silence_seconds: int = 300
     #: SMS per org unit per Beijing day; past it only red warnings still go by SMS
     sms_daily_cap: int = 200
+    #: the residents' door (server/public/): appeals per client address and per station per
+    #: hour, tracking-code lookups per client address per 10 minutes
+    #: (DOORSTEP_PUBLIC_APPEALS_PER_ADDRESS, _PER_STATION, DOORSTEP_PUBLIC_LOOKUPS_PER_ADDRESS)
+    public_appeals_per_address: int = 10
+    public_appeals_per_station: int = 120
+    public_lookups_per_address: int = 60
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -138,6 +144,9 @@ def load_settings() -> Settings:
         sms_sender=_env("DOORSTEP_SMS_SENDER"),
         sms_silence_seconds=_positive_int("DOORSTEP_SMS_SILENCE_SECONDS", 300),
         sms_daily_cap=_positive_int("DOORSTEP_SMS_DAILY_CAP", 200),
+        public_appeals_per_address=_positive_int("DOORSTEP_PUBLIC_APPEALS_PER_ADDRESS", 10),
+        public_appeals_per_station=_positive_int("DOORSTEP_PUBLIC_APPEALS_PER_STATION", 120),
+        public_lookups_per_address=_positive_int("DOORSTEP_PUBLIC_LOOKUPS_PER_ADDRESS", 60),
     )
 
 

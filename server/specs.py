@@ -271,6 +271,21 @@ def get(collection: str) -> CollectionSpec:
     return spec
 
 
+#: scheduled jobs of domains that own no synced collection (the leaders' duty reminders)
+_EXTRA_JOBS: dict[str, Job] = {}
+
+
+def register_jobs(*jobs: Job) -> None:
+    """Run these jobs every minute beside the collections' own (`scheduling/runner.run_all`)."""
+    for job in jobs:
+        _EXTRA_JOBS[job.name] = job
+
+
+def extra_jobs() -> list[Job]:
+    ensure_loaded()
+    return list(_EXTRA_JOBS.values())
+
+
 def all_specs() -> Iterator[CollectionSpec]:
     ensure_loaded()
     return iter(list(_SPECS.values()))

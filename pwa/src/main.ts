@@ -24,6 +24,7 @@ import { registerSignatureRoutes } from "./ui/screens/signature";
 import { registerVolunteerRoutes } from "./ui/screens/volunteer";
 import { registerReportRoutes } from "./ui/screens/reports";
 import { joinView } from "./ui/screens/join";
+import { registerAppealTriageRoutes } from "./ui/screens/appeals-triage";
 import { currentSession, hasPin, wipeLocal } from "./api/auth";
 import { lockActive } from "./api/pin";
 import { lockView, lockedUsers } from "./ui/screens/lock";
@@ -56,6 +57,7 @@ registerSignatureRoutes();
 registerReachRoutes();
 registerVolunteerRoutes();
 registerReportRoutes();
+registerAppealTriageRoutes();
 
 let loginVisible = false;
 function showLogin(notice?: string): void {
@@ -233,6 +235,12 @@ window.addEventListener("unhandledrejection", (ev) => {
 async function boot(): Promise<void> {
   setLang(lang());
   registerServiceWorker();
+  // The residents' door: no account, no session, its own chunk (src/public/shell.ts).
+  if (/^#\/public(\/|$|\?)/.test(location.hash)) {
+    const { mountPublic } = await import("./public/shell");
+    mountPublic(root);
+    return;
+  }
   onBroadcast((m) => {
     if (m.type === "wiped") showLogin();
     // Another tab switched user: never keep showing the previous person's screens.

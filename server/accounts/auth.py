@@ -14,6 +14,8 @@ PUBLIC_PATHS = [
     # the SMS platform's receipts: authenticated by their HMAC signature (server/notify)
     "^/api/notify/sms/receipts$",
     "^/api/volunteers/join$",
+    # the residents' door (server/public/): no account; rate-limited per address and station
+    "^/api/public/",
     "^/health/",
     "^/schema",
     # authenticates itself: an EventSource sends a ticket, not a header (server/live/stream.py)

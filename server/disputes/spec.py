@@ -21,6 +21,7 @@ from server.disputes.rules import warn_on_risk
 from server.disputes.schema import DISPUTES, VISITS
 from server.disputes.tables import Dispute, Visit
 from server.permissions import online_only_for_supervisors
+from server.public.reactions import PUBLIC_DISPUTE_REACTIONS
 from server.specs import CollectionSpec
 from server.warnings.rules import close_warnings_of_deleted
 
@@ -36,7 +37,7 @@ DISPUTES_SPEC = CollectionSpec(
     reduced_fields=REDUCED_DISPUTE_FIELDS,
     rules_version=2,
     mutation_refs=dispute_mutation_refs,
-    reactions=(warn_on_risk, close_warnings_of_deleted),
+    reactions=(warn_on_risk, close_warnings_of_deleted, *PUBLIC_DISPUTE_REACTIONS),
     fact_fields=("risk_level", "satisfaction"),
 )
 

@@ -73,4 +73,6 @@ async def run_all(now: datetime | None = None) -> dict[str, int]:
         for job in spec.jobs:
             out[job.name] = await job.run(now)
     out["feed_compaction"] = await compact_feed(now)
+    for job in specs.extra_jobs():
+        out[job.name] = await job.run(now)
     return out

@@ -27,6 +27,16 @@ RAW_BODY = {
     ("PUT", "/api/attachments/{sha256}"),
     # checked against its HMAC signature before it is decoded (server/notify/controllers.py)
     ("POST", "/api/notify/sms/receipts"),
+    # the residents' door decodes its bodies itself (server/public/body.py: zh-CN + English)
+    ("POST", "/api/public/appeals"),
+    ("PUT", "/api/public/attachments/{sha256}"),
+    ("POST", "/api/public/appeals/{tracking_code}/rating"),
+    ("POST", "/api/public/appeals/{tracking_code}/push"),
+    ("POST", "/api/public/duty/{shift_id}/requests"),
+    ("POST", "/api/triage/appeals/{appeal_id}/accept"),
+    ("POST", "/api/triage/appeals/{appeal_id}/merge"),
+    ("POST", "/api/triage/appeals/{appeal_id}/reject"),
+    ("POST", "/api/duty/shifts"),
 }
 #: mutating endpoints that take no body (their input is the path and the token)
 NO_BODY = {

@@ -125,7 +125,7 @@ function navLinks(u: User): [string, string][] {
     grid_worker: [["/disputes", "disputes"], ["/reports", "vol_reports"]],
     lawyer: [["/consultations", "consultations"], ["/disputes", "disputes"], ["/agreements", "agreements"]],
     psychologist: [["/psych", "psych"]],
-    community_admin: [["/triage", "triage"], ["/orders", "orders"], ["/reports", "vol_reports"]],
+    community_admin: [["/triage", "triage"], ["/appeals", "appeals_triage"], ["/orders", "orders"], ["/reports", "vol_reports"]],
     department_officer: [["/orders", "orders"]],
     street_admin: [["/triage", "triage"], ["/orders", "orders"]],
     district_admin: [["/triage", "triage"], ["/orders", "orders"]],

@@ -1,5 +1,6 @@
 /** Grid worker: the community's disputes, the dispute form, visits, referrals. */
 import { h, formValues, toast } from "../dom";
+import { callbackBox } from "./public/callback";
 import { t, enumLabel, fieldLabel } from "../i18n";
 import { formatDateTime, localInputToIso } from "../format";
 import { navigate, route, type Ctx, type Screen } from "../app";
@@ -173,6 +174,7 @@ async function detailScreen(ctx: Ctx): Promise<Screen> {
       ["lawyer", "community_admin"].includes(role) ? buttonLink(`/agreements/new?dispute=${id}`, t("new_agreement"), "button secondary") : null,
       buttonLink(`/agreements?dispute=${id}`, t("agreements"), "button secondary")),
     statusButtons.length ? h("div", { class: "actions" }, statusButtons) : null,
+    callbackBox(id, f, role),
     section(t("visits"), visits.length ? h("ul", { class: "list" }, visits.map((v) => h("li", { class: "item" },
       h("div", { class: "item-head" }, h("strong", null, enumLabel("visits", "kind", v.fields["kind"])), h("small", null, formatDateTime(v.fields["visited_at"]))),
       v.fields["notes"] ? h("p", { class: "prose" }, String(v.fields["notes"])) : null,

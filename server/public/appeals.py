@@ -1,0 +1,220 @@
+"""A resident's appeal arrives: it becomes a dispute of the station's community (channel
+`station`, or `app` without a QR code), waiting in that hall's triage, and the hall's staff are
+told (an inbox notice and its Web Push, with no personal data).
+
+The dispute is written through the sync engine's server path, like the deadline checker's writes,
+so it is versioned, audited, on the change feed and reacted to like any synced record; the
+appeal's own row (tracking-code hash, triage, timeline) commits in the same transaction.
+
+A new appeal is `blue` (no warning: warnings start at orange, so spam never raises one); the hall
+sets the risk when it accepts the case.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from uuid import UUID
+
+from server.accounts.tables import User
+from server.db import write_transaction
+from server.http.errors import ApiError
+from server.inbox.notices import Notice, notify
+from server.org.tree import OrgTree, Unit, load_tree
+from server.public import codes
+from server.public.body import bad
+from server.public.schemas import AppealIn
+from server.public.tables import PublicAppeal, PublicAppealEvent
+from server.records.tables import Attachment
+from server.replication.reactions import AfterCommit, Reactor
+from server.replication.store import WorkingSet
+from server.scheduling.runner import SERVER, clock
+from sync.engine import server_write
+from sync.model import Rejected
+
+SERVICE_WORDS = {
+    "dispute": "纠纷化解",
+    "legal": "公共法律",
+    "psych": "社会心理",
+    "complaint": "投诉建议",
+    "assistance": "帮扶救助",
+}
+APPELLANT = "来访群众"
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    community: Unit
+    station: Unit | None
+    channel: str
+
+
+def find_place(tree: OrgTree, data: AppealIn) -> Place:
+    """The community (and station) an appeal belongs to, from the codes the form sends."""
+    by_code = {u.code: u for u in tree.units.values()}
+    if data.station_code:
+        station = by_code.get(data.station_code)
+        if station is None or station.kind != "station":
+            raise bad("station_code", "没有这个服务站点", "no such station", 404, "not_found")
+        community_id = tree.nearest(station.id, "community")
+        community = tree.get(community_id)
+        if community is None:
+            raise bad("station_code", "该站点不属于任何社区", "the station has no community", 422)
+        return Place(community, station, "app" if data.source == "app" else "station")
+    if data.community_code:
+        community = by_code.get(data.community_code)
+        if community is None or community.kind != "community":
+            raise bad("community_code", "没有这个社区", "no such community", 404, "not_found")
+        return Place(community, None, "app")
+    raise bad(
+        "station_code",
+        "请选择服务站点或社区",
+        "name the station (station_code) or the community (community_code)",
+        422,
+        "validation",
+    )
+
+
+async def check_photos(photos: list[str]) -> None:
+    """An appeal may name photos uploaded through the public door, or not uploaded yet (the
+    phone sends the appeal and its photos separately).  A photo a staff member uploaded cannot
+    be named: naming a hash would otherwise make someone else's photo readable by the hall."""
+    if not photos:
+        return
+    staff_owned = await Attachment.select(Attachment.sha256).where(
+        Attachment.sha256.is_in(photos), Attachment.created_by.is_not_null()
+    )
+    if staff_owned:
+        raise bad("photos", "照片无效，请重新上传", "a photo is not one uploaded by this form", 422)
+
+
+def code_for(secret: str, client_id: str | None) -> str:
+    """A fresh random code; for an outbox entry, one derived from its id under the server's
+    secret, so a resend after a lost answer gets the same code without the code being stored."""
+    if client_id is None:
+        return codes.new_code()
+    digest = codes.code_hash(secret, f"client:{client_id.lower()}")
+    n = int(digest, 16)
+    out = []
+    for _ in range(codes.LENGTH):
+        n, i = divmod(n, len(codes.ALPHABET))
+        out.append(codes.ALPHABET[i])
+    return "".join(out)
+
+
+def _dispute_fields(data: AppealIn, place: Place) -> dict[str, object]:
+    fields: dict[str, object] = {
+        "community_id": str(place.community.id),
+        "channel": place.channel,
+        "service_type": data.service_type,
+        "title": data.title.strip(),
+        "description": data.description.strip(),
+        "risk_level": "blue",
+        "status": "registered",
+        "tags": ["群众端"],
+    }
+    if data.contact_phone:
+        fields["parties"] = [
+            {"name": APPELLANT, "phone": data.contact_phone.strip(), "role": "appellant"}
+        ]
+    if data.location is not None:
+        geo: dict[str, float] = {"lat": data.location.lat, "lng": data.location.lng}
+        if data.location.accuracy_m is not None:
+            geo["accuracy_m"] = data.location.accuracy_m
+        fields["location"] = geo
+    if data.photos:
+        fields["photos"] = sorted(set(data.photos))
+    if place.station is not None:
+        fields["address"] = place.station.name
+    return fields
+
+
+async def submit(data: AppealIn, secret: str, place: Place) -> tuple[str, bool]:
+    """Store the appeal; returns its tracking code and whether it is new (False: a resend)."""
+    code = code_for(secret, data.client_id)
+    hashed = codes.code_hash(secret, code)
+    if data.client_id and await PublicAppeal.exists().where(PublicAppeal.code_hash == hashed):
+        return code, False
+    await check_photos(data.photos)
+    tree = await load_tree()
+    now = datetime.now(UTC)
+    now_ms = int(now.timestamp() * 1000)
+    dispute_id = str(uuid.uuid4())
+    after_commit: list[AfterCommit] = []
+    try:
+        async with write_transaction():
+            ws = WorkingSet(SERVER, SERVER)
+            ws.expect_new("disputes", dispute_id)
+            applied = server_write(
+                ws, "disputes", dispute_id, _dispute_fields(data, place), now_ms=now_ms, clock=clock
+            )
+            reactor = Reactor(ws, tree, now_ms, clock)
+            await _tell_the_hall(reactor, place, dispute_id, data.service_type)
+            after_commit = await reactor.run([applied])
+            appeal_id = uuid.uuid4()
+            await PublicAppeal.insert(
+                PublicAppeal(
+                    id=appeal_id,
+                    code_hash=hashed,
+                    dispute_id=UUID(dispute_id),
+                    original_dispute_id=UUID(dispute_id),
+                    community_id=place.community.id,
+                    station_id=place.station.id if place.station else None,
+                    channel=place.channel,
+                    service_type=data.service_type,
+                    created_at=now,
+                )
+            )
+            await PublicAppealEvent.insert(
+                PublicAppealEvent(appeal_id=appeal_id, at=now, what="received")
+            )
+            # last: the flush ends with the change feed, whose counter lock is held until commit
+            await ws.flush()
+    except Rejected as exc:  # a value the dispute schema refuses (the form checks most first)
+        raise ApiError(422, "validation", f"填写的内容有误 ({exc})") from exc
+    for callback in after_commit:
+        callback()
+    return code, True
+
+
+#: community id → (monotonic time, its hall staff): reused for STAFF_SECONDS
+_staff: dict[UUID, tuple[float, set[str]]] = {}
+STAFF_SECONDS = 30.0
+
+
+async def hall_staff(reactor: Reactor, community: Unit) -> set[str]:
+    """The community's hall staff (active community admins at or below the community), looked
+    up once per half minute per community rather than per appeal (a burst of appeals from one
+    station does not re-read the users; a newly added admin hears of appeals within 30 s)."""
+    hit = _staff.get(community.id)
+    if hit is not None and time.monotonic() - hit[0] < STAFF_SECONDS:
+        return hit[1]
+    units = [u for u in reactor.tree.units if reactor.tree.is_within(u, community.id)]
+    rows = await User.select(User.id).where(
+        User.role == "community_admin",
+        User.org_unit_id.is_in(units),
+        User.active.eq(True),
+        User.deleted.eq(False),
+    )
+    staff = {str(r["id"]) for r in rows}
+    _staff[community.id] = (time.monotonic(), staff)
+    return staff
+
+
+async def _tell_the_hall(reactor: Reactor, place: Place, dispute_id: str, service: str) -> None:
+    staff = await hall_staff(reactor, place.community)
+    if not staff:
+        return
+    notify(
+        reactor,
+        Notice(
+            users=frozenset(staff),
+            type="public_appeal",
+            title="新的群众诉求待分拣",
+            body=f"{SERVICE_WORDS.get(service, service)}类诉求，请及时研判",
+            url="#/appeals",
+            subject=f"public_appeal/{dispute_id}",
+        ),
+    )
