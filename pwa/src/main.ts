@@ -17,6 +17,7 @@ import { registerConflictRoutes } from "./ui/screens/conflicts";
 import { registerOutboxRoutes } from "./ui/screens/outbox";
 import { registerSettingsRoutes } from "./ui/screens/settings";
 import { registerHomeRoutes } from "./ui/screens/home";
+import { registerCommandRoutes, startCommandLive } from "./ui/screens/command";
 import { currentSession, hasPin, wipeLocal } from "./api/auth";
 import { lockActive } from "./api/pin";
 import { lockView, lockedUsers } from "./ui/screens/lock";
@@ -44,6 +45,7 @@ registerInboxRoutes();
 registerConflictRoutes();
 registerOutboxRoutes();
 registerSettingsRoutes();
+registerCommandRoutes();
 
 let loginVisible = false;
 function showLogin(notice?: string): void {
@@ -138,6 +140,7 @@ let started = false;
 async function start(user: User): Promise<void> {
   loginVisible = false;
   await mountShell(root, user);
+  startCommandLive(user);
   if (await hasPin(user.id)) {
     document.getElementById("header-actions")?.appendChild(
       h("button", { type: "button", class: "link switch-user", onclick: () => void switchUser() }, t("switch_user")));

@@ -145,3 +145,22 @@ export async function requestBlob(path: string): Promise<Blob> {
   if (!res.ok) throw await errorFrom(res);
   return res.blob();
 }
+
+/**
+ * Opens a long response (a Server-Sent Events stream) with the token in the Authorization header
+ * (EventSource cannot send one, and a token in the URL would end up in access logs). Refreshes
+ * once on an expired token, like `request`; the caller reads `res.body`.
+ */
+export async function openStream(path: string, signal: AbortSignal): Promise<Response> {
+  let auth = await getMeta<AuthState>("auth");
+  if (!auth) throw new LoginRequiredError("logged_out");
+  if (auth.expires_at < Date.now() + 15_000) auth = await refresh(auth.access_token);
+  let res = await send(path, { method: "GET", signal }, auth.access_token);
+  if (res.status === 401) {
+    const err = await errorFrom(res);
+    if (err instanceof DeviceRevokedError) throw err;
+    res = await send(path, { method: "GET", signal }, (await refresh(auth.access_token)).access_token);
+  }
+  if (!res.ok) throw await errorFrom(res);
+  return res;
+}
