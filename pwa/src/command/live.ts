@@ -48,7 +48,7 @@ function deliver(e: LiveEvent): void {
   }
   // Several events in a burst make one pull, not one each.
   if (syncTimer) clearTimeout(syncTimer);
-  syncTimer = setTimeout(() => requestSync("push"), 300);
+  syncTimer = setTimeout(() => requestSync("push"), 1000);
 }
 
 async function connect(attempt: number): Promise<void> {

@@ -15,14 +15,14 @@ export interface BarSeries {
   kind: "bar" | "rate";
 }
 
-export function barChart(opts: { labels: string[]; columns: Columns; series: BarSeries[]; height?: number; onPick?: (index: number) => void; name: string }): HTMLElement {
+export function barChart(opts: { xLabel: string; labels: string[]; columns: Columns; series: BarSeries[]; height?: number; onPick?: (index: number) => void; name: string }): HTMLElement {
   const box = h("div", { class: "cmd-chart", "data-chart": opts.name });
   const bars = opts.series.filter((s) => s.kind === "bar").length;
   let chart: uPlot | undefined;
   const build = (width: number) => {
     let barNo = 0;
     const series: uPlot.Series[] = [
-      {},
+      { label: opts.xLabel, value: (_u, v) => (v == null ? "—" : opts.labels[v] ?? "—") },
       ...opts.series.map((s): uPlot.Series => {
         if (s.kind === "rate") return { label: s.label, stroke: s.colour, width: 2, scale: "%", points: { size: 6 }, value: (_u, v) => (v == null ? "—" : `${v}%`) };
         // Two bar series stand side by side (left and right of the category), one is centred.
@@ -37,7 +37,8 @@ export function barChart(opts: { labels: string[]; columns: Columns; series: Bar
     ];
     chart = new uPlot({
       width, height: opts.height ?? 240,
-      scales: { x: { time: false, range: [-0.6, opts.labels.length - 0.4] }, "%": { range: [0, 100] } },
+      // Counts start at zero (a bar's height is its count), rates are 0–100 %.
+      scales: { x: { time: false, range: [-0.6, opts.labels.length - 0.4] }, y: { range: (_u, _min, max) => [0, max > 0 ? Math.ceil(max * 1.15) : 1] }, "%": { range: [0, 100] } },
       axes: [
         { values: (_u, splits) => splits.map((v) => (Number.isInteger(v) ? opts.labels[v] ?? "" : "")), splits: () => opts.labels.map((_, i) => i), gap: 4, size: 34 },
         { scale: "y", values: (_u, splits) => splits.map((v) => (Number.isInteger(v) ? String(v) : "")) },

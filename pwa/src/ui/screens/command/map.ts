@@ -151,7 +151,8 @@ export async function mapScreen(ctx: Ctx): Promise<Screen> {
           fillColor: LEVEL_COLOURS[level] ?? "#6b7280",
           className: `cmd-point level-${level} kind-${String(p["collection"])}`,
         });
-        marker.bindTooltip(pointTitle(p), { direction: "top" });
+        // An element, never a string: Leaflet puts strings in as HTML, and titles are people's words.
+        marker.bindTooltip(h("div", { class: "cmd-tip" }, pointTitle(p).split("\n").map((line, i) => (i ? h("div", null, line) : h("strong", null, line)))), { direction: "top" });
         marker.on("click", () => {
           const href = recordHref(p);
           if (href) navigate(href);
@@ -221,7 +222,7 @@ export async function mapScreen(ctx: Ctx): Promise<Screen> {
       style: () => ({ color: "#0f766e", weight: 2, fillColor: "#14b8a6", fillOpacity: 0.06, className: "cmd-boundary" }),
       onEachFeature: (f, layer) => {
         const name = String((f.properties as Record<string, unknown>)?.["name"] ?? "");
-        if (name) layer.bindTooltip(name, { sticky: true, className: "cmd-boundary-label" });
+        if (name) layer.bindTooltip(h("span", null, name), { permanent: true, direction: "center", className: "cmd-boundary-label" });
       },
     }).addTo(map);
     const b = outline.getBounds();
@@ -251,10 +252,15 @@ export async function mapScreen(ctx: Ctx): Promise<Screen> {
   // Live: a warning, an order's status or a dispute's risk changed in scope → fetch the points again.
   let liveTimer: ReturnType<typeof setTimeout> | undefined;
   const stop = listenLive(orgUnitId, (e) => {
+    const collection = String(e.data["collection"] ?? "");
+    if (!["disputes", "warnings", "dispatch_orders"].includes(collection)) return;
     if (liveTimer) clearTimeout(liveTimer);
-    liveTimer = setTimeout(() => void refresh(), 400);
-    const what = e.data["title"] ?? e.data["message"] ?? t(`cmd_collection_${String(e.data["collection"] ?? "warnings")}`);
-    if (e.event !== "ping" && e.event !== "hello") toast(t("cmd_new_event", { what: String(what) }));
+    liveTimer = setTimeout(() => void refresh(), 500);
+    // Events carry no titles (nothing personal on the wire): a new warning is named by its level.
+    if (collection === "warnings" && e.data["op"] === "created") {
+      const level = levelOf(e.data);
+      toast(t("cmd_new_event", { what: `${level ? `${enumLabel("warnings", "level", level)} ` : ""}${t("cmd_collection_warnings")}` }));
+    }
   }, (s: LiveState) => {
     liveEl.dataset["state"] = s;
     liveEl.textContent = t(`cmd_live_${s}`);

@@ -121,7 +121,7 @@ export async function statsScreen(ctx: Ctx): Promise<Screen> {
       h("small", { class: "muted" }, t("cmd_drill_hint"))),
     h("div", { class: "cmd-charts" },
       section(t("cmd_trend"), barChart({
-        name: "trend", labels: months.map((m) => monthLabel(m, zh)), columns: tr.columns,
+        name: "trend", xLabel: t("cmd_month"), labels: months.map((m) => monthLabel(m, zh)), columns: tr.columns,
         series: [
           { label: t("series_received"), colour: "#0f766e", kind: "bar" },
           { label: t("series_resolved"), colour: "#5eead4", kind: "bar" },
@@ -142,7 +142,7 @@ export async function statsScreen(ctx: Ctx): Promise<Screen> {
         })))),
       section(t("cmd_by_child"), stats.by_child.length ? [
         barChart({
-          name: "by_child", labels: children.labels, columns: children.columns,
+          name: "by_child", xLabel: t("cmd_unit_name"), labels: children.labels, columns: children.columns,
           series: [
             { label: t("series_received"), colour: "#0f766e", kind: "bar" },
             { label: t("series_resolution_rate"), colour: "#ea580c", kind: "rate" },
@@ -160,7 +160,7 @@ export async function statsScreen(ctx: Ctx): Promise<Screen> {
       ] : emptyState()),
       section(t("cmd_by_department"), stats.orders.by_department.length ? [
         barChart({
-          name: "by_department", labels: departments.labels, columns: departments.columns,
+          name: "by_department", xLabel: t("sc_department"), labels: departments.labels, columns: departments.columns,
           series: [{ label: t("series_issued"), colour: "#0f766e", kind: "bar" }, { label: t("series_on_time_rate"), colour: "#2563eb", kind: "rate" }],
           onPick: (i) => navigate(drillHref(s, "orders.issued", { department_id: departments.ids[i]! }).slice(1)),
         }),

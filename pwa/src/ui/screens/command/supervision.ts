@@ -4,7 +4,7 @@
  * the street, then the district). Online: the list and both actions are the server's.
  */
 import { h, toast } from "../../dom";
-import { enumLabel, errorText, t } from "../../i18n";
+import { enumLabel, errorText, lang, t } from "../../i18n";
 import { countdown, formatDateTime } from "../../format";
 import { render, type Ctx, type Screen } from "../../app";
 import { unitName } from "../../directory";
@@ -37,7 +37,7 @@ function item(o: OverdueOrder): HTMLElement {
     h("small", null, `${unitName(o.community_id)} → ${unitName(o.department_id)}`),
     h("p", { class: "late" }, late.text),
     h("small", null, [
-      o.escalation_level ? `${t("escalation")}：${enumLabel("dispatch_orders", "escalation_level", o.escalation_level)}` : null,
+      o.escalation_level ? `${t("escalation")}${lang() === "zh" ? "：" : ": "}${enumLabel("dispatch_orders", "escalation_level", o.escalation_level)}` : null,
       o.chased_at ? t("sv_last_chased", { t: formatDateTime(o.chased_at) }) : null,
     ].filter(Boolean).join(" · ")),
     h("div", { class: "actions" },
