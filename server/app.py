@@ -16,6 +16,7 @@ from server import specs
 from server.accounts.auth import PUBLIC_PATHS, BearerAuthMiddleware
 from server.accounts.controllers import AdminController, AuthController
 from server.accounts.services import AccountService
+from server.command.controllers import CommandController
 from server.db import close_pool, start_pool
 from server.health.controllers import live, ready
 from server.http.handlers import EXCEPTION_HANDLERS, JsonBodyRequest
@@ -42,6 +43,7 @@ def _route_handlers() -> list[Any]:
         SyncController,
         AttachmentController,
         PushController,
+        CommandController,
         index,
         asset,
         root_file,

@@ -36,5 +36,7 @@ APP_REGISTRY = AppRegistry(
         "server.notify.piccolo_app",
         "server.warnings.piccolo_app",
         "server.dispatch.piccolo_app",
+        "server.disputes.piccolo_app",
+        "server.command.piccolo_app",
     ]
 )

@@ -156,10 +156,19 @@ class CollectionSpec:
     reactions: tuple[Reaction, ...] = ()
     #: scheduled jobs about this collection
     jobs: tuple[Job, ...] = ()
+    # -- lifecycle facts ------------------------------------------------------------------
+    #: fields besides the schema's `state` fields whose every applied change is kept as a
+    #: lifecycle fact (`server/replication/facts.py`): risk levels, ratings, escalation
+    fact_fields: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
         return self.schema.name
+
+    @property
+    def fact_field_names(self) -> frozenset[str]:
+        """Every field whose changes are lifecycle facts: the state fields and `fact_fields`."""
+        return frozenset(self.schema.states) | frozenset(self.fact_fields)
 
     def initial_states_for(
         self, principal: Principal, proposed: Mapping[str, Any]

@@ -40,6 +40,13 @@ def check_dispute_write(w: Write) -> str | None:
         return "the dispute's community is outside your scope"
     if w.op == "delete" and p.role not in ADMIN_ROLES:
         return "only an admin deletes a dispute; withdraw it instead (status withdrawn)"
+    rated = w.proposed.get("satisfaction", None)
+    if (
+        "satisfaction" in w.proposed
+        and rated != (w.current or {}).get("satisfaction")
+        and p.role != "community_admin"
+    ):
+        return "the community hall records the resident's satisfaction (回访)"
     return None
 
 

@@ -13,6 +13,8 @@ from sync.schema import (
     text_field,
 )
 
+SATISFACTION_LEVELS = "satisfied basically_satisfied unsatisfied"
+
 DISPUTE_STATES: dict[str, tuple[str, ...]] = {
     "registered": ("mediating", "escalated", "withdrawn"),
     "mediating": ("resolved", "escalated"),
@@ -46,6 +48,9 @@ DISPUTES = collection(
         ref_field("assignee_id", "users"),
         datetime_field("follow_up_at"),
         text_field("resolution_summary", "manual"),
+        # the resident's answer to the callback (回访) once resolved: null until rated; the
+        # community hall records a phone callback, the residents' door a public rating
+        enum_field("satisfaction", SATISFACTION_LEVELS),
     ],
     states={"status": DISPUTE_STATES},
     initial_states={"status": "registered"},

@@ -30,6 +30,7 @@ DISPUTES_SPEC = CollectionSpec(
     scope=dispute_scope,
     mutation_refs=dispute_mutation_refs,
     reactions=(warn_on_risk, close_warnings_of_deleted),
+    fact_fields=("risk_level", "satisfaction"),
 )
 
 VISITS_SPEC = CollectionSpec(

@@ -38,6 +38,7 @@ class Dispute(SyncedColumns, Table, tablename="disputes"):
     assignee_id = ref_column()
     follow_up_at = when_column()
     resolution_summary = text_column()
+    satisfaction = enum_column()
 
 
 class Visit(SyncedColumns, Table, tablename="visits"):

@@ -23,11 +23,13 @@ from server.accounts.tables import Device
 from server.permissions import record_scope
 from server.replication.backends.base import FeedItem
 from server.replication.backends.current import backend
+from server.replication.facts import fact_rows
 from server.replication.rows import record_to_row, row_to_record, table_of
 from server.replication.tables import (
     AuditEntry,
     DeviceAnswer,
     DeviceSetDeltas,
+    LifecycleFact,
     RecordVersion,
 )
 from sync.hlc import parse_hlc
@@ -309,6 +311,9 @@ class WorkingSet:
         await self._write_records(latest)
         await self.db.insert(RecordVersion, versions, conflict="key", update=())
         await self.db.insert(AuditEntry, audit)
+        # the lifecycle facts every figure is computed from, in the change's transaction
+        facts = fact_rows(self.writes, self.scope_of, now)
+        await self.db.insert(LifecycleFact, facts)
         await self._write_answers(now)
         await self._write_set_deltas()
         feed = []

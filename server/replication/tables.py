@@ -3,7 +3,7 @@ the answers already given to each device, the audit trail and the feed counter."
 
 from __future__ import annotations
 
-from piccolo.columns import JSON, UUID, BigInt, Boolean, Integer, Timestamptz, Varchar
+from piccolo.columns import JSON, UUID, BigInt, Boolean, Integer, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 
@@ -79,3 +79,26 @@ class DeviceSetDeltas(Table, tablename="device_set_deltas"):
 
     key = Varchar(length=160, unique=True)  # "<collection>/<record id>/<device id>"
     deltas = JSON()
+
+
+class LifecycleFact(Table, tablename="lifecycle_facts"):
+    """Append-only: one row per applied change of a state field or of a spec's `fact_fields`
+    (a create counts as a change from null), written in the transaction of the change
+    (`server/replication/facts.py`).  Every figure of the command view is computed from these
+    and the records (docs/command.md)."""
+
+    collection = Varchar(length=64)
+    record_id = UUID()
+    field = Varchar(length=64)
+    #: the values as text: an enum's name, a number's digits, JSON for a list (null: none)
+    from_value = Text(null=True, default=None)
+    to_value = Text(null=True, default=None)
+    #: the server's clock when it applied the change (the push's or the job's time)
+    at = Timestamptz()
+    #: when the record was created (server time), so durations need no join
+    record_created_at = Timestamptz(null=True, default=None)
+    record_version = Integer()
+    by_user = UUID(null=True, default=None)
+    by_device = UUID(null=True, default=None)
+    #: the org unit that scopes the record (its community), for figures of a subtree
+    scope_org_id = UUID(null=True, default=None)

@@ -17,4 +17,6 @@ WARNINGS_SPEC = CollectionSpec(
     scope=warning_scope,
     reactions=(route_new_warning,),
     jobs=(Job("red_warnings", resend_red_warnings),),
+    # a warning's level (at creation), its closing and each acknowledgement are facts
+    fact_fields=("level", "status", "acknowledged_by"),
 )

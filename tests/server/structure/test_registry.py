@@ -22,6 +22,7 @@ BEFORE = Path(__file__).with_name("schema_v1.json")
 ADDITIONS: dict[str, tuple[str, ...]] = {
     "warnings": ("status", "closed_at"),
     "dispatch_orders": ("arrival_received_at", "arrival_distance_m", "checkin_status"),
+    "disputes": ("satisfaction",),
 }
 
 
