@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
-  childBars, departmentBars, figures, lastMonths, monthLabel, monthOf, monthWindow, rateText, trend, type CommandStats,
+  childBars, departmentBars, drillOf, figures, lastMonths, monthLabel, monthOf, monthWindow, rateText, trend, type CommandStats,
 } from "../src/command/chartdata";
 
 function stats(received: number, resolved: number, rate: number | null, onTime: number | null = null): CommandStats {
@@ -48,6 +48,14 @@ describe("figures", () => {
     expect(byPath["resolution.median_hours_to_first_action"]!.text).toBe("1.3");
     expect(byPath["warnings.raised.red"]).toMatchObject({ value: 4, level: "red" });
     expect(new Set(f.map((x) => x.path)).size).toBe(f.length);
+  });
+  it("drills a count into itself and a rate or median into the records it is made of", () => {
+    expect(drillOf("appeals.received")).toEqual({ figure: "appeals.received" });
+    expect(drillOf("orders.on_time_rate")).toEqual({ figure: "orders.arrived_on_time" });
+    expect(drillOf("orders.leader_level_met_rate")).toEqual({ figure: "orders.leader_level_met" });
+    expect(drillOf("warnings.raised.orange")).toEqual({ figure: "warnings.raised", value: "orange" });
+    expect(drillOf("warnings.median_minutes_to_ack.red")).toEqual({ figure: "warnings.raised", value: "red" });
+    expect(figures(stats(1, 1, 1)).every((x) => /^(appeals|resolution|orders|warnings|satisfaction)\.[a-z_]+$/.test(x.drill.figure))).toBe(true);
   });
 });
 

@@ -87,43 +87,52 @@ export interface DrillRecord {
   collection: string;
   id: string;
   title?: string | null;
+  summary?: string | null;
+  message?: string | null;
   status?: string | null;
   risk_level?: string | null;
   level?: string | null;
   community_id?: string | null;
-  at?: string | null;
+  org_unit_id?: string | null;
+  department_id?: string | null;
+  created_at?: string | null;
 }
 
 export interface DrillAnswer {
   figure: string;
-  records: DrillRecord[];
-  total?: number;
+  value: string | null;
+  collection: string;
+  count: number;
+  limit: number;
+  offset: number;
+  items: DrillRecord[];
 }
 
-export function getDrill(figure: string, orgUnitId: string, from: string, to: string, extra: Record<string, string> = {}): Promise<DrillAnswer> {
-  return request<DrillAnswer>(`/api/command/stats/records?${qs({ figure, org_unit_id: orgUnitId, from, to, ...extra })}`);
+/** GET /api/command/records: the records behind one figure; `count` equals the figure. */
+export function getDrill(q: { figure: string; value?: string; org_unit_id: string; from: string; to: string; offset?: number }): Promise<DrillAnswer> {
+  return request<DrillAnswer>(`/api/command/records?${qs({ ...q, offset: q.offset ? String(q.offset) : undefined, limit: "200" })}`);
 }
 
-/** An order under supervision (督办): past its deadline and not done. */
+/** An open dispatch order past its deadline (督办), as GET /api/command/overdue lists it. */
 export interface OverdueOrder {
   id: string;
-  title?: string | null;
   summary?: string | null;
   community_id?: string | null;
   department_id?: string | null;
   status: string;
   arrive_by?: string | null;
   resolve_by?: string | null;
-  overdue_since?: string | null;
   escalation_level?: string | null;
-  chased_at?: string | null;
-  chase_count?: number;
+  /** where "escalate" would send it; null at the top (district) */
+  next_level?: string | null;
+  last_chased_at?: string | null;
 }
 
-export function getOverdue(orgUnitId: string): Promise<{ orders: OverdueOrder[] }> {
-  return request<{ orders: OverdueOrder[] }>(`/api/command/overdue?${qs({ org_unit_id: orgUnitId })}`);
+export function getOverdue(orgUnitId: string): Promise<{ count: number; items: OverdueOrder[] }> {
+  return request<{ count: number; items: OverdueOrder[] }>(`/api/command/overdue?${qs({ org_unit_id: orgUnitId, limit: "500" })}`);
 }
 
-export function superviseOrder(id: string, action: "chase" | "escalate", note?: string): Promise<unknown> {
-  return request(`/api/command/overdue/${encodeURIComponent(id)}/${action}`, { method: "POST", json: note ? { note } : {} });
+/** 催办 (remind the department again; refused 409 within 10 minutes of the last) or 升级督办. */
+export function superviseOrder(id: string, action: "chase" | "escalate"): Promise<Record<string, unknown>> {
+  return request<Record<string, unknown>>(`/api/command/orders/${encodeURIComponent(id)}/${action}`, { method: "POST", json: {} });
 }

@@ -81,12 +81,32 @@ export interface Figure {
   text: string;
   kind: "count" | "rate" | "hours" | "minutes";
   level?: string;
+  /** the drill-down that lists this figure's records (a rate's numerator, a median's population) */
+  drill: { figure: string; value?: string };
+}
+
+/** The drill-down of a figure path: counts are their own, rates and medians list what they are made of. */
+const DRILL: Record<string, { figure: string; value?: string }> = {
+  "resolution.resolution_rate": { figure: "resolution.resolved" },
+  "resolution.median_hours_to_first_action": { figure: "appeals.received" },
+  "resolution.median_hours_to_resolve": { figure: "resolution.resolved" },
+  "orders.on_time_rate": { figure: "orders.arrived_on_time" },
+  "orders.leader_level_met_rate": { figure: "orders.leader_level_met" },
+  "warnings.median_minutes_to_ack.red": { figure: "warnings.raised", value: "red" },
+  "satisfaction.satisfied_rate": { figure: "satisfaction.satisfied" },
+};
+
+export function drillOf(path: string): { figure: string; value?: string } {
+  const known = DRILL[path];
+  if (known) return known;
+  const m = /^warnings\.raised\.(\w+)$/.exec(path);
+  return m ? { figure: "warnings.raised", value: m[1] } : { figure: path };
 }
 
 function fig(key: string, path: string, value: number | null | undefined, kind: Figure["kind"], level?: string): Figure {
   const v = value ?? null;
   const text = kind === "rate" ? rateText(v) : kind === "count" ? numberText(v) : numberText(v, 1);
-  return { key, path, value: v, text, kind, level };
+  return { key, path, value: v, text, kind, level, drill: drillOf(path) };
 }
 
 /** The figures of a stats answer, in the order the screen shows them. */

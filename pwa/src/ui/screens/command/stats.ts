@@ -36,8 +36,9 @@ function href(path: string, params: Record<string, string>): string {
   return `#${path}?${new URLSearchParams(params).toString()}`;
 }
 
-function drillHref(s: Scope, figure: string, extra: Record<string, string> = {}): string {
-  return href("/stats/records", { figure, org_unit_id: s.orgUnitId, from: s.from, to: s.to, month: s.month, ...extra });
+/** The drill-down of a figure (`value`: a department for order figures, a level for warnings). */
+function drillHref(s: Scope, drill: { figure: string; value?: string }, extra: Record<string, string> = {}): string {
+  return href("/stats/records", { figure: drill.figure, ...(drill.value ? { value: drill.value } : {}), org_unit_id: s.orgUnitId, from: s.from, to: s.to, month: s.month, ...extra });
 }
 
 /** Units this person may look at from here: their own, the current one's parents up to theirs, its children. */
@@ -87,7 +88,7 @@ function downloadButton(label: string, path: string, filename: string, cls = "se
 }
 
 function figureTile(s: Scope, f: Figure): HTMLElement {
-  return h("a", { class: `cmd-figure${f.level ? ` level-${f.level}` : ""}`, href: drillHref(s, f.path), "data-figure": f.path, "data-value": f.value === null ? "" : String(f.value) },
+  return h("a", { class: `cmd-figure${f.level ? ` level-${f.level}` : ""}`, href: drillHref(s, f.drill), "data-figure": f.path, "data-value": f.value === null ? "" : String(f.value) },
     h("span", { class: "n" }, f.text), h("span", { class: "label" }, t(f.key)));
 }
 
@@ -128,7 +129,7 @@ export async function statsScreen(ctx: Ctx): Promise<Screen> {
           { label: t("series_resolution_rate"), colour: "#ea580c", kind: "rate" },
           { label: t("series_on_time_rate"), colour: "#2563eb", kind: "rate" },
         ],
-        onPick: (i) => navigate(drillHref({ ...s, month: months[i]!, ...monthWindow(months[i]!) }, "appeals.received").slice(1)),
+        onPick: (i) => navigate(drillHref({ ...s, month: months[i]!, ...monthWindow(months[i]!) }, { figure: "appeals.received" }).slice(1)),
       }),
       h("table", { class: "cmd-table", "data-table": "trend" },
         h("thead", null, h("tr", null, h("th", null, t("cmd_month")), h("th", null, t("series_received")), h("th", null, t("series_resolved")), h("th", null, t("fig_resolution_rate")), h("th", null, t("fig_on_time_rate")))),
@@ -136,8 +137,8 @@ export async function statsScreen(ctx: Ctx): Promise<Screen> {
           const ms = { ...s, month: m, ...monthWindow(m) };
           const st = perMonth[i]!;
           return h("tr", null, h("td", null, monthLabel(m, zh, true)),
-            h("td", null, h("a", { href: drillHref(ms, "appeals.received") }, numberText(st.appeals.received))),
-            h("td", null, h("a", { href: drillHref(ms, "resolution.resolved") }, numberText(st.resolution.resolved))),
+            h("td", null, h("a", { href: drillHref(ms, { figure: "appeals.received" }) }, numberText(st.appeals.received))),
+            h("td", null, h("a", { href: drillHref(ms, { figure: "resolution.resolved" }) }, numberText(st.resolution.resolved))),
             h("td", null, rateText(st.resolution.resolution_rate)), h("td", null, rateText(st.orders.on_time_rate)));
         })))),
       section(t("cmd_by_child"), stats.by_child.length ? [
@@ -148,13 +149,13 @@ export async function statsScreen(ctx: Ctx): Promise<Screen> {
             { label: t("series_resolution_rate"), colour: "#ea580c", kind: "rate" },
             { label: t("series_on_time_rate"), colour: "#2563eb", kind: "rate" },
           ],
-          onPick: (i) => navigate(drillHref(s, "appeals.received", { org_unit_id: children.ids[i]! }).slice(1)),
+          onPick: (i) => navigate(drillHref(s, { figure: "appeals.received" }, { org_unit_id: children.ids[i]! }).slice(1)),
         }),
         h("table", { class: "cmd-table", "data-table": "by_child" },
           h("thead", null, h("tr", null, h("th", null, t("cmd_unit_name")), h("th", null, t("fig_received")), h("th", null, t("fig_resolution_rate")), h("th", null, t("fig_on_time_rate")), h("th", null, ""))),
           h("tbody", null, stats.by_child.map((c) => h("tr", { "data-unit": c.org_unit_id },
             h("td", null, c.name),
-            h("td", null, h("a", { href: drillHref(s, "appeals.received", { org_unit_id: c.org_unit_id }), "data-value": String(c.received) }, numberText(c.received))),
+            h("td", null, h("a", { href: drillHref(s, { figure: "appeals.received" }, { org_unit_id: c.org_unit_id }), "data-value": String(c.received) }, numberText(c.received))),
             h("td", null, rateText(c.resolution_rate)), h("td", null, rateText(c.on_time_rate)),
             h("td", null, h("a", { href: href("/stats", { org_unit_id: c.org_unit_id, month: s.month }) }, t("cmd_open_unit"))))))),
       ] : emptyState()),
@@ -162,7 +163,7 @@ export async function statsScreen(ctx: Ctx): Promise<Screen> {
         barChart({
           name: "by_department", xLabel: t("sc_department"), labels: departments.labels, columns: departments.columns,
           series: [{ label: t("series_issued"), colour: "#0f766e", kind: "bar" }, { label: t("series_on_time_rate"), colour: "#2563eb", kind: "rate" }],
-          onPick: (i) => navigate(drillHref(s, "orders.issued", { department_id: departments.ids[i]! }).slice(1)),
+          onPick: (i) => navigate(drillHref(s, { figure: "orders.issued", value: departments.ids[i]! }).slice(1)),
         }),
         h("a", { class: "button secondary small", href: href("/scorecard", { org_unit_id: s.orgUnitId, month: s.month }) }, t("cmd_scorecard")),
       ] : emptyState())));
@@ -183,10 +184,10 @@ export async function scorecardScreen(ctx: Ctx): Promise<Screen> {
         h("thead", null, h("tr", null, ["sc_department", "sc_issued", "sc_on_time", "sc_leader", "sc_overdue", "sc_community_rating", "sc_department_rating"].map((k) => h("th", null, t(k))))),
         h("tbody", null, rows.map((d) => h("tr", { "data-department": d.department_id },
           h("td", null, d.name),
-          h("td", null, h("a", { href: drillHref(s, "orders.issued", { department_id: d.department_id }) }, numberText(d.issued))),
+          h("td", null, h("a", { href: drillHref(s, { figure: "orders.issued", value: d.department_id }) }, numberText(d.issued))),
           h("td", { class: rateClass(d.on_time_rate) }, rateText(d.on_time_rate)),
           h("td", { class: rateClass(d.leader_level_met_rate) }, rateText(d.leader_level_met_rate)),
-          h("td", null, d.overdue === undefined ? "—" : h("a", { href: drillHref(s, "orders.overdue", { department_id: d.department_id }) }, numberText(d.overdue))),
+          h("td", null, d.overdue === undefined ? "—" : h("a", { href: drillHref(s, { figure: "orders.overdue", value: d.department_id }) }, numberText(d.overdue))),
           h("td", null, stars(d.mean_community_rating)),
           h("td", null, stars(d.mean_department_rating)))))) : emptyState()));
   return { title: t("cmd_scorecard"), node };
@@ -202,27 +203,45 @@ const RECORD_ROUTES: Record<string, string> = { disputes: "/disputes/", dispatch
 function drillItem(r: DrillRecord): HTMLElement {
   const level = String(r.risk_level ?? r.level ?? "none");
   const base = RECORD_ROUTES[r.collection];
+  const title = r.title ?? r.summary ?? r.message ?? "—";
+  const where = r.collection === "dispatch_orders" ? `${unitName(r.community_id)} → ${unitName(r.department_id)}` : unitName(r.community_id ?? r.org_unit_id);
   return h("li", null, h(base ? "a" : "div", { class: `item risk-edge-${level}`, href: base ? `#${base}${r.id}` : undefined, "data-id": r.id },
-    h("div", { class: "item-head" }, h("strong", null, String(r.title ?? "—")),
+    h("div", { class: "item-head" }, h("strong", null, String(title).slice(0, 80)),
       r.status ? h("span", { class: `badge status status-${r.status}` }, enumLabel(r.collection, "status", r.status)) : null),
-    h("small", null, [enumLabel("", "collection", r.collection), unitName(r.community_id), r.at ? formatDateTime(r.at) : null].filter((x) => x && x !== "—").join(" · "))));
+    h("small", null, [enumLabel("", "collection", r.collection), where, r.created_at ? formatDateTime(r.created_at) : null].filter((x) => x && x !== "—").join(" · "))));
 }
 
-/** The records behind one figure (`#/stats/records?figure=orders.overdue&org_unit_id=…&from=…&to=…`). */
+/** The label of a drill-down: the figure tile that opens it, else the figure's name. */
+function drillLabel(figure: string, value: string | null): string {
+  const f = figures(EMPTY_STATS).find((x) => x.drill.figure === figure && (x.drill.value ?? null) === (figure === "warnings.raised" ? value : null));
+  const base = f ? t(f.key) : figure === "resolution.unresolved" ? t("fig_received") : figure;
+  return figure.startsWith("orders.") && value ? `${base} · ${unitName(value)}` : base;
+}
+
+/** The records behind one figure (`#/stats/records?figure=orders.overdue&value=<department>&org_unit_id=…&from=…&to=…`). */
 export async function drillScreen(ctx: Ctx): Promise<Screen> {
   const figure = ctx.query.get("figure") ?? "appeals.received";
+  const value = ctx.query.get("value");
   const s = scopeOf(ctx);
-  const from = ctx.query.get("from") ?? s.from;
-  const to = ctx.query.get("to") ?? s.to;
-  const extra: Record<string, string> = {};
-  for (const k of ["department_id", "level", "status"]) if (ctx.query.get(k)) extra[k] = ctx.query.get(k)!;
-  const answer = await getDrill(figure, s.orgUnitId, from, to, extra);
-  const key = figures({ ...EMPTY_STATS }).find((f) => f.path === figure)?.key;
-  const what = key ? t(key) : figure;
-  const node = h("div", { class: "stack cmd-drill", "data-figure": figure },
-    h("p", { class: "muted" }, `${unitName(s.orgUnitId)} · ${formatDateTime(from)} – ${formatDateTime(to)}`, extra["department_id"] ? ` · ${unitName(extra["department_id"])}` : ""),
-    section(`${t("cmd_drill_title", { what })} · ${t("cmd_drill_count", { n: answer.total ?? answer.records.length })}`,
-      answer.records.length ? h("ul", { class: "list cmd-drill-list" }, answer.records.map(drillItem)) : emptyState()));
+  const q = { figure, value: value ?? undefined, org_unit_id: s.orgUnitId, from: ctx.query.get("from") ?? s.from, to: ctx.query.get("to") ?? s.to };
+  const first = await getDrill(q);
+  const what = drillLabel(figure, value);
+  const list = h("ul", { class: "list cmd-drill-list" }, first.items.map(drillItem));
+  let shown = first.items.length;
+  const more: HTMLButtonElement = h("button", { type: "button", class: "secondary", hidden: shown >= first.count, onclick: async () => {
+    more.disabled = true;
+    try {
+      const next = await getDrill({ ...q, offset: shown });
+      next.items.forEach((r) => list.appendChild(drillItem(r)));
+      shown += next.items.length;
+      more.hidden = shown >= next.count || !next.items.length;
+    } finally {
+      more.disabled = false;
+    }
+  } }, t("cmd_more"));
+  const node = h("div", { class: "stack cmd-drill", "data-figure": figure, "data-count": String(first.count) },
+    h("p", { class: "muted" }, `${unitName(s.orgUnitId)} · ${formatDateTime(q.from)} – ${formatDateTime(q.to)}`),
+    section(`${what} · ${t("cmd_drill_count", { n: first.count })}`, first.items.length ? list : emptyState(), more));
   return { title: t("cmd_drill_title", { what }), node };
 }
 

@@ -11,8 +11,9 @@ import { unitName } from "../../directory";
 import { section } from "../../widgets";
 import { getOverdue, superviseOrder, type OverdueOrder } from "../../../command/api";
 
+/** The deadline it missed: arriving while not yet there, else resolving. */
 function deadline(o: OverdueOrder): string | null | undefined {
-  return o.overdue_since ?? (["issued", "acknowledged", "reopened"].includes(o.status) ? o.arrive_by : o.resolve_by);
+  return ["issued", "acknowledged", "reopened"].includes(o.status) ? o.arrive_by : o.resolve_by;
 }
 
 function item(o: OverdueOrder): HTMLElement {
@@ -32,24 +33,25 @@ function item(o: OverdueOrder): HTMLElement {
   const late = countdown(deadline(o));
   return h("li", { class: "item overdue cmd-overdue", "data-id": o.id },
     h("a", { class: "item-head", href: `#/orders/${o.id}` },
-      h("strong", null, String(o.title ?? o.summary ?? "").slice(0, 80) || unitName(o.department_id)),
+      h("strong", null, String(o.summary ?? "").slice(0, 80) || unitName(o.department_id)),
       h("span", { class: "badge status" }, enumLabel("dispatch_orders", "status", o.status))),
     h("small", null, `${unitName(o.community_id)} → ${unitName(o.department_id)}`),
     h("p", { class: "late" }, late.text),
     h("small", null, [
       o.escalation_level ? `${t("escalation")}${lang() === "zh" ? "：" : ": "}${enumLabel("dispatch_orders", "escalation_level", o.escalation_level)}` : null,
-      o.chased_at ? t("sv_last_chased", { t: formatDateTime(o.chased_at) }) : null,
+      o.last_chased_at ? t("sv_last_chased", { t: formatDateTime(o.last_chased_at) }) : null,
     ].filter(Boolean).join(" · ")),
     h("div", { class: "actions" },
       h("button", { type: "button", class: "small", "data-action": "chase", onclick: act("chase") }, t("sv_chase")),
-      o.escalation_level === "district" ? null : h("button", { type: "button", class: "small danger", "data-action": "escalate", onclick: act("escalate") }, t("sv_escalate"))));
+      o.next_level === null ? null : h("button", { type: "button", class: "small danger", "data-action": "escalate", onclick: act("escalate") },
+        o.next_level ? `${t("sv_escalate")} → ${enumLabel("dispatch_orders", "escalation_level", o.next_level)}` : t("sv_escalate"))));
 }
 
 export async function supervisionScreen(ctx: Ctx): Promise<Screen> {
   const orgUnitId = ctx.query.get("org_unit_id") || ctx.user.org_unit_id;
-  const { orders } = await getOverdue(orgUnitId);
-  const sorted = [...orders].sort((a, b) => String(deadline(a) ?? "").localeCompare(String(deadline(b) ?? "")));
+  const { items, count } = await getOverdue(orgUnitId);
+  const sorted = [...items].sort((a, b) => String(deadline(a) ?? "").localeCompare(String(deadline(b) ?? "")));
   const node = h("div", { class: "stack cmd-supervision" },
-    section(`${t("sv_title")} (${sorted.length})`, sorted.length ? h("ul", { class: "list" }, sorted.map(item)) : h("p", { class: "empty" }, t("sv_none"))));
+    section(`${t("sv_title")} (${count})`, sorted.length ? h("ul", { class: "list" }, sorted.map(item)) : h("p", { class: "empty" }, t("sv_none"))));
   return { title: t("cmd_supervision"), node };
 }

@@ -50,6 +50,7 @@ addText({
   cmd_drill_title: ["明细：{what}", "Records: {what}"],
   cmd_drill_hint: ["点击指标查看明细", "Tap a figure to see its records"],
   cmd_drill_count: ["共 {n} 条", "{n} records"],
+  cmd_more: ["加载更多", "Load more"],
   cmd_unit_name: ["单位", "Unit"],
   cmd_open_unit: ["查看下级", "Open unit"],
   fig_received: ["受理诉求", "Appeals received"],
