@@ -1,8 +1,10 @@
 /**
  * Live updates for the command screens: one stream of /api/command/events per page, shared by
  * whoever listens (the map, the warning list). Reconnects with backoff after a drop and resumes
- * with Last-Event-ID; stops when nobody listens or the person logs out. Each event also asks the
- * sync loop for a pull, so the synced warning list and inbox catch up without a reload.
+ * and stops when nobody listens or the person logs out. Each event also asks the
+ * sync loop for a pull, so the synced warning list and inbox catch up without a reload. The
+ * stream (server/live/stream.py) sends `resync` when it dropped events for a slow reader
+ * (listeners reload everything) and `end` when the caller may no longer read the unit.
  */
 import { openStream } from "../api/client";
 import { LoginRequiredError } from "../api/errors";
@@ -25,7 +27,6 @@ const stateListeners = new Set<StateListener>();
 let orgUnit: string | undefined;
 let controller: AbortController | undefined;
 let state: LiveState = "stopped";
-let lastId: string | undefined;
 let retryTimer: ReturnType<typeof setTimeout> | undefined;
 let syncTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -58,7 +59,7 @@ async function connect(attempt: number): Promise<void> {
   setState(attempt ? "retrying" : "connecting");
   let serverRetry: number | undefined;
   try {
-    const path = `/api/command/events?org_unit_id=${encodeURIComponent(orgUnit)}${lastId ? `&last_event_id=${encodeURIComponent(lastId)}` : ""}`;
+    const path = `/api/command/events?org_unit_id=${encodeURIComponent(orgUnit)}`;
     const res = await openStream(path, ctl.signal);
     if (!res.body) throw new Error("no stream body");
     setState("open");
@@ -71,8 +72,12 @@ async function connect(attempt: number): Promise<void> {
       const parsed = parseSse(buffer + value);
       buffer = parsed.rest;
       for (const m of parsed.messages) {
-        if (m.id) lastId = m.id;
         if (m.retry) serverRetry = m.retry;
+        // Signed out, or the unit left this person's scope: reconnecting would be refused.
+        if (m.event === "end") {
+          ctl.abort();
+          return setState("stopped");
+        }
         let data: Record<string, unknown> = {};
         try {
           data = JSON.parse(m.data) as Record<string, unknown>;

@@ -253,7 +253,7 @@ export async function mapScreen(ctx: Ctx): Promise<Screen> {
   let liveTimer: ReturnType<typeof setTimeout> | undefined;
   const stop = listenLive(orgUnitId, (e) => {
     const collection = String(e.data["collection"] ?? "");
-    if (!["disputes", "warnings", "dispatch_orders"].includes(collection)) return;
+    if (e.event !== "resync" && !["disputes", "warnings", "dispatch_orders"].includes(collection)) return;
     if (liveTimer) clearTimeout(liveTimer);
     liveTimer = setTimeout(() => void refresh(), 500);
     // Events carry no titles (nothing personal on the wire): a new warning is named by its level.

@@ -102,6 +102,7 @@ addText({
   // timeline (责任倒查)
   tl_title: ["办理经过", "Case history"],
   tl_offline: ["办理经过需要网络连接才能查看。", "The case history needs a network connection."],
+  tl_unavailable: ["暂时无法读取办理经过", "The case history cannot be read right now"],
   tl_empty: ["暂无记录", "Nothing recorded yet"],
   tl_change: ["{field}：{from} → {to}", "{field}: {from} → {to}"],
   tl_set: ["{field}：{to}", "{field}: {to}"],

@@ -67,8 +67,10 @@ export function timelineSection(collection: string, id: string): HTMLElement {
     (e: unknown) => {
       if (cached) return;
       const network = (e as Error)?.name === "NetworkError";
+      // The server's own words only when it sent a known code; never a raw status line.
+      const code = (e as { code?: string }).code;
       list.replaceChildren(h("li", { class: network ? "muted tl-offline" : "error" },
-        network ? t("tl_offline") : t("cmd_load_failed", { e: errorText((e as { code?: string }).code, String((e as Error)?.message ?? e)) })));
+        network ? t("tl_offline") : code && !code.startsWith("http_") && errorText(code) !== code ? errorText(code) : t("tl_unavailable")));
     },
   );
   return card;
