@@ -22,6 +22,8 @@ from server.health.controllers import live, ready
 from server.http.handlers import EXCEPTION_HANDLERS, JsonBodyRequest
 from server.http.middleware import RequestContextMiddleware, configure_logging
 from server.http.openapi import components as openapi_components
+from server.live.bus import make_plugin as live_channels
+from server.live.stream import LiveController
 from server.notify.controllers import PushController
 from server.replication.controllers import (
     AttachmentController,
@@ -44,6 +46,7 @@ def _route_handlers() -> list[Any]:
         AttachmentController,
         PushController,
         CommandController,
+        LiveController,
         index,
         asset,
         root_file,
@@ -68,6 +71,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=_route_handlers(),
         state=State({"accounts": AccountService(settings, secret), "settings": settings}),
         lifespan=[lifespan],
+        plugins=[live_channels(settings)],
         middleware=[DefineMiddleware(BearerAuthMiddleware, exclude=PUBLIC_PATHS)],
         exception_handlers=EXCEPTION_HANDLERS,
         request_class=JsonBodyRequest,

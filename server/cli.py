@@ -135,6 +135,9 @@ def _serve(host: str, port: int, *, embedded: bool, workers: int = 1) -> int:
         # the client address it names is what the per-address login limit counts.
         proxy_headers=not embedded,
         forwarded_allow_ips=get_settings().trusted_proxies,
+        # Live event streams (server/live/stream.py) never end by themselves: without a bound
+        # a restart would wait for every open command screen to go away.
+        timeout_graceful_shutdown=10,
     )
     return 0
 

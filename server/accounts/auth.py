@@ -13,6 +13,8 @@ PUBLIC_PATHS = [
     "^/api/push/vapid-public-key$",
     "^/health/",
     "^/schema",
+    # authenticates itself: an EventSource sends a ticket, not a header (server/live/stream.py)
+    "^/api/command/events$",
 ]
 
 

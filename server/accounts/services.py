@@ -140,6 +140,11 @@ class AccountService:
             claims = security.read_access_token(self.secret_key, access_token)
         except security.TokenError as exc:
             raise ApiError(401, exc.code, exc.message) from exc
+        return await self.principal_of(claims)
+
+    async def principal_of(self, claims: security.AccessClaims) -> Principal:
+        """The user and device named by verified claims (an access token's, or a live stream
+        ticket's), or an ApiError 401 when the device is signed out or the user disabled."""
         # One round trip: every API request pays for this lookup.
         rows = await Device.raw(
             "SELECT d.user_id, d.revoked_at, d.revoked_reason, u.username, u.display_name,"

@@ -18,6 +18,7 @@ from server import specs
 from server.accounts.principal import Principal
 from server.db import write_transaction
 from server.http.errors import ApiError
+from server.live import publish as publish_live
 from server.org.tree import OrgTree, load_tree
 from server.replication import attachments
 from server.replication.backends.current import backend
@@ -120,6 +121,8 @@ async def _push_in_one_transaction(
         )
         after_commit = await react(ws, outcome.applied, tree, now_ms=now_ms, clock=_clock)
         await ws.flush()
+    # committed: now (never before) tell the live streams and the other app servers
+    await publish_live(ws.changes)
     for callback in after_commit:
         callback()
     return outcome.results

@@ -20,11 +20,12 @@ import msgspec
 
 from server import specs
 from server.accounts.tables import Device
-from server.permissions import record_scope
+from server.live.events import ChangeEvent, change_event
+from server.permissions import private_fields, record_scope
 from server.replication.backends.base import FeedItem
 from server.replication.backends.current import backend
 from server.replication.facts import fact_rows
-from server.replication.rows import record_to_row, row_to_record, table_of
+from server.replication.rows import iso, record_to_row, row_to_record, table_of
 from server.replication.tables import (
     AuditEntry,
     DeviceAnswer,
@@ -75,6 +76,9 @@ class WorkingSet:
         # what flush() will write
         self.writes: list[tuple[Record, Applied]] = []
         self.new_answers: list[Result] = []
+        #: one event per record written, built by flush(); the caller publishes them once the
+        #: transaction has committed (`server.live.publish`), never before
+        self.changes: list[ChangeEvent] = []
         self.db = backend()
 
     # ---- loading ---------------------------------------------------------------------------
@@ -260,12 +264,17 @@ class WorkingSet:
         """Write everything the engine did, in bulk.  Call inside the write transaction."""
         now = now or datetime.now(UTC)
         latest: dict[Key, tuple[Record, Applied, bool]] = {}
+        changed_names: dict[Key, set[str]] = defaultdict(set)
+        created: set[Key] = set()
         versions: list[dict[str, Any]] = []
         audit: list[dict[str, Any]] = []
         for record, applied in self.writes:
             key = (record.collection, record.id)
             existed_before = (key in latest and latest[key][2]) or applied.before is not None
+            if key not in latest and applied.before is None:
+                created.add(key)
             latest[key] = (record, applied, existed_before)
+            changed_names[key].update(applied.changes)
             actor = applied.actor
             user_id = UUID(actor.user_id) if actor else None
             device_id = UUID(actor.device_id) if actor else None
@@ -317,9 +326,22 @@ class WorkingSet:
         await self._write_answers(now)
         await self._write_set_deltas()
         feed = []
-        for (collection, _), (record, _, _) in latest.items():
+        at = iso(now) or ""
+        for key, (record, _, _) in latest.items():
+            collection = key[0]
             as_dict = {**record.fields, **self.derived_columns(record)}
             scope, owner = record_scope(collection, as_dict)
+            self.changes.append(
+                change_event(
+                    record,
+                    changed_names[key],
+                    created=key in created,
+                    scope=scope,
+                    owner=owner,
+                    at=at,
+                    private=private_fields(collection),
+                )
+            )
             feed.append(
                 FeedItem(
                     collection,

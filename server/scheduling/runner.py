@@ -17,6 +17,7 @@ from typing import Any
 
 from server import specs
 from server.db import write_transaction
+from server.live import publish as publish_live
 from server.replication.reactions import AfterCommit
 from server.replication.store import WorkingSet
 from sync.hlc import ServerClock
@@ -56,6 +57,7 @@ async def each(
             continue
         if ws.writes:
             done += 1
+        await publish_live(ws.changes)  # committed: the live streams may hear of it now
         for callback in after_commit:
             started = callback()
             if inspect.isawaitable(started):
