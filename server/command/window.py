@@ -4,7 +4,7 @@ checked against the caller's scope (403 outside it, 400 for a bad unit, time or 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from uuid import UUID
 
 from server.accounts.principal import Principal
@@ -69,17 +69,21 @@ def parse_time(value: str | None, field: str) -> datetime:
     return moment
 
 
+#: a report's month is the calendar month in Beijing time (UTC+8, no daylight saving)
+BEIJING = timezone(timedelta(hours=8))
+
+
 def parse_month(value: str | None) -> tuple[datetime, datetime]:
-    """`YYYY-MM` as `[first instant, first instant of the next month)` in UTC."""
+    """`YYYY-MM` as `[first instant, first instant of the next month)` of Beijing time."""
     try:
         if value is None or len(value) != 7 or value[4] != "-":
             raise ValueError(value)
         year, month = int(value[:4]), int(value[5:])
-        start = datetime(year, month, 1, tzinfo=UTC)
+        start = datetime(year, month, 1, tzinfo=BEIJING)
     except ValueError:
         raise bad_request("月份格式错误 / month must be YYYY-MM", "month") from None
-    end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=UTC)
-    return start, end
+    end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=BEIJING)
+    return start.astimezone(UTC), end.astimezone(UTC)
 
 
 async def stats_window(

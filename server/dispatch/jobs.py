@@ -14,7 +14,7 @@ from server.dispatch.checkin import CHECKIN_FLAGGED
 from server.dispatch.schema import ESCALATION_LEVELS
 from server.dispatch.tables import DispatchOrder
 from server.inbox.notices import Notice, local_time, notify
-from server.inbox.recipients import people_of
+from server.inbox.recipients import People, people_of
 from server.org.tree import load_tree
 from server.permissions import as_uuid
 from server.replication.reactions import AfterCommit, Reactor
@@ -22,6 +22,7 @@ from server.replication.store import WorkingSet
 from server.scheduling.runner import aware, clock, each, ms, now_or
 from server.warnings.rules import raise_warning
 from sync.engine import server_write
+from sync.model import Actor, Applied, Record
 
 #: an overdue order climbs one level per grace period
 ESCALATION_GRACE = timedelta(minutes=60)
@@ -62,7 +63,6 @@ async def check_deadlines(now: datetime | None = None) -> int:
         reactor = Reactor(ws, tree, ms(moment), clock)
         people = await people_of(reactor)
         fields = order.fields
-        url = f"#/orders/{order.id}"
         applied = []
         if not fields.get("overdue"):
             applied.append(
@@ -86,17 +86,11 @@ async def check_deadlines(now: datetime | None = None) -> int:
             )
             notify(
                 reactor,
-                Notice(
-                    users=frozenset(
-                        people.with_role("department_officer", as_uuid(fields.get("department_id")))
-                    ),
-                    type="dispatch_chase",
+                chase_notice(
+                    people,
+                    order,
                     title=f"催办：派单已超过{late_for}时限",
-                    body=f"化解时限 {local_time(fields.get('resolve_by'))}，请尽快处理",
-                    url=url,
                     subject=f"order/{order.id}/overdue",
-                    urgency="high",
-                    topic=f"order/{order.id}",
                 ),
             )
             applied += raise_warning(
@@ -113,33 +107,63 @@ async def check_deadlines(now: datetime | None = None) -> int:
             target = ESCALATION_ORDER[min(steps, len(ESCALATION_ORDER) - 1)]
             if ESCALATION_ORDER.index(target) <= ESCALATION_ORDER.index(level):
                 return []
-            applied.append(
-                server_write(
-                    ws,
-                    "dispatch_orders",
-                    order.id,
-                    {"escalation_level": target},
-                    now_ms=ms(moment),
-                    clock=clock,
-                )
-            )
-            community = as_uuid(fields.get("community_id"))
-            place = tree.nearest(community, target)
-            notify(
-                reactor,
-                Notice(
-                    users=frozenset(people.with_role(f"{target}_admin", place)),
-                    type="dispatch_escalated",
-                    title="督办：超时派单已升级",
-                    body=f"派单超时未办结，已升级至{'街道' if target == 'street' else '区'}级督办",
-                    url=url,
-                    subject=f"order/{order.id}/escalated/{target}",
-                    urgency="high",
-                ),
-            )
+            applied.append(escalate(reactor, people, order, target))
         return await reactor.run(applied)
 
     return await each(ids, handle)
+
+
+def next_level(level: str | None) -> str | None:
+    """The level above `level` on the ladder (None at the top)."""
+    index = ESCALATION_ORDER.index(level) if level in ESCALATION_ORDER else 0
+    return ESCALATION_ORDER[index + 1] if index + 1 < len(ESCALATION_ORDER) else None
+
+
+def chase_notice(people: People, order: Record, *, title: str, subject: str) -> Notice:
+    """A chase (催办) to the order's department officers."""
+    fields = order.fields
+    return Notice(
+        users=frozenset(
+            people.with_role("department_officer", as_uuid(fields.get("department_id")))
+        ),
+        type="dispatch_chase",
+        title=title,
+        body=f"化解时限 {local_time(fields.get('resolve_by'))}，请尽快处理",
+        url=f"#/orders/{order.id}",
+        subject=subject,
+        urgency="high",
+        topic=f"order/{order.id}",
+    )
+
+
+def escalate(
+    reactor: Reactor, people: People, order: Record, target: str, actor: Actor | None = None
+) -> Applied:
+    """Raise an order to `target` on the ladder (street, district) and tell that level's
+    admins: the deadline job's step, and a supervisor's 督办 (`actor` names them)."""
+    applied = server_write(
+        reactor.ws,
+        "dispatch_orders",
+        order.id,
+        {"escalation_level": target},
+        now_ms=reactor.now_ms,
+        clock=reactor.clock,
+        actor=actor,
+    )
+    place = reactor.tree.nearest(as_uuid(order.fields.get("community_id")), target)
+    notify(
+        reactor,
+        Notice(
+            users=frozenset(people.with_role(f"{target}_admin", place)),
+            type="dispatch_escalated",
+            title="督办：超时派单已升级",
+            body=f"派单超时未办结，已升级至{'街道' if target == 'street' else '区'}级督办",
+            url=f"#/orders/{order.id}",
+            subject=f"order/{order.id}/escalated/{target}",
+            urgency="high",
+        ),
+    )
+    return applied
 
 
 async def late_flagged_checkins(moment: datetime) -> list[UUID]:

@@ -37,6 +37,8 @@ DISPATCH_ORDERS = collection(
         enum_field("checkin_status", "ok pending_verification verified", "lww"),
         Field("community_rating", "integer", "lww", minimum=1, maximum=5),
         Field("department_rating", "integer", "lww", minimum=1, maximum=5),
+        # when a supervisor last chased the department (督办催办, server/command/supervise.py)
+        datetime_field("last_chased_at", "server"),
     ],
     states={"status": ORDER_STATES},
     initial_states={"status": "issued"},

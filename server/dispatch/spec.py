@@ -22,5 +22,5 @@ DISPATCH_ORDERS_SPEC = CollectionSpec(
     mutation_refs=cited_dispute_refs,
     reactions=(record_checkin_evidence, notify_order_change),
     jobs=(Job("deadlines", check_deadlines),),
-    fact_fields=("escalation_level", "checkin_status", "overdue"),
+    fact_fields=("escalation_level", "checkin_status", "overdue", "last_chased_at"),
 )

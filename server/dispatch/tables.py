@@ -39,5 +39,6 @@ class DispatchOrder(SyncedColumns, Table, tablename="dispatch_orders"):
     arrival_received_at = when_column()
     arrival_distance_m = Integer(null=True, default=None)
     checkin_status = enum_column()
+    last_chased_at = when_column()
     #: server-only: when the deadline checker first found it overdue (drives escalation)
     overdue_since = when_column()

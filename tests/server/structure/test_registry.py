@@ -21,7 +21,12 @@ BEFORE = Path(__file__).with_name("schema_v1.json")
 #: only, none required, so a device of schema version 1 keeps working
 ADDITIONS: dict[str, tuple[str, ...]] = {
     "warnings": ("status", "closed_at"),
-    "dispatch_orders": ("arrival_received_at", "arrival_distance_m", "checkin_status"),
+    "dispatch_orders": (
+        "arrival_received_at",
+        "arrival_distance_m",
+        "checkin_status",
+        "last_chased_at",
+    ),
     "disputes": ("satisfaction",),
 }
 
