@@ -269,3 +269,43 @@ def test_statistics_labels_follow_the_english_switch(server_url: str, browser: A
     assert "Appeals received" in labels and "On-time arrival rate" in labels
     assert not [x for x in labels if x and any("\u4e00" <= ch <= "\u9fff" for ch in x)], labels
     shot(page, "63-command-stats-en")
+
+
+def test_map_and_its_warning_list_update_live_without_reload(server_url: str, browser: Any) -> None:
+    outside: list[str] = []
+    page = _login(_desktop(browser, server_url, outside), server_url, "district")
+    go(page, "#/map", "#cmd-map[data-ready='1']")
+    _wait(lambda: page.get_attribute(".cmd-live", "data-state") == "open", "live stream open")
+    page.evaluate("window.__sameDocument = true")
+    points = int(page.get_attribute("#cmd-map", "data-points") or "0")
+    warnings = len(page.query_selector_all(".cmd-warnings a[data-id]"))
+
+    # Someone else commits a red dispute (which raises a red warning) on the server.
+    gw = _device(server_url, "gw.a1")
+    c01 = _unit_id(server_url, gw, "GM.GUANGMING.C01")
+    (dispute_id,) = _push_disputes(
+        server_url,
+        gw,
+        c01,
+        [
+            {
+                "title": "实时：新红色纠纷",
+                "risk_level": "red",
+                "location": {"lat": 22.76, "lng": 113.90, "accuracy_m": 10},
+            }
+        ],
+    )
+    # The map was not re-rendered by a sync (it is not a synced screen): only the stream tells it.
+    _wait(
+        lambda: int(page.get_attribute("#cmd-map", "data-points") or "0") >= points + 2,
+        "the new dispute and warning on the map",
+        20,
+    )
+    _wait(
+        lambda: len(page.query_selector_all(".cmd-warnings a[data-id]")) == warnings + 1,
+        "the new warning in the list",
+        20,
+    )
+    assert page.evaluate("window.__sameDocument") is True
+    assert dispute_id
+    shot(page, "64-command-map-live")
