@@ -5,12 +5,16 @@ opening its record; the statistics screen showing the API's own figures; English
 from __future__ import annotations
 
 import json
+import tempfile
 import time
 import urllib.parse
 import urllib.request
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
+
+import openpyxl
 
 from .conftest import PASSWORD, go, shot, wait_idle
 
@@ -225,6 +229,17 @@ def test_map_draws_offline_from_boundaries_filters_by_level_and_opens_a_record(
 def test_statistics_screen_at_desktop_size_shows_the_apis_figures(
     server_url: str, browser: Any
 ) -> None:
+    gw = _device(server_url, "gw.a1")
+    c01 = _unit_id(server_url, gw, "GM.GUANGMING.C01")
+    _push_disputes(
+        server_url,
+        gw,
+        c01,
+        [
+            {"title": "统计：楼道堆物", "risk_level": "yellow"},
+            {"title": "统计：噪音扰民", "risk_level": "orange"},
+        ],
+    )
     district = _device(server_url, "district")
     org = district["user"]["org_unit_id"]
     month, start, end = _month_window(datetime.now(UTC))
@@ -243,7 +258,11 @@ def test_statistics_screen_at_desktop_size_shows_the_apis_figures(
         expected: Any = api
         for part in str(path).split("."):
             expected = expected[part]
-        assert value == ("" if expected is None else str(expected)), (path, value, expected)
+        if expected is None:
+            assert value == "", (path, value)
+        else:
+            assert float(value or "nan") == float(expected), (path, value, expected)
+    assert int(shown["appeals.received"] or 0) >= 2
     assert shown["appeals.received"] == str(api["appeals"]["received"])
     rows = page.query_selector_all("[data-table=by_child] tbody tr")
     assert [r.get_attribute("data-unit") for r in rows] == [
@@ -252,6 +271,14 @@ def test_statistics_screen_at_desktop_size_shows_the_apis_figures(
     # The page uses the desktop's width, not a phone column.
     assert page.evaluate("document.querySelector('main').getBoundingClientRect().width") > 1200
     shot(page, "62-command-stats-1440")
+    # The monthly report button downloads the server's workbook for this unit and month.
+    with page.expect_download() as dl:
+        page.click("button.cmd-monthly")
+    path = Path(tempfile.mkdtemp()) / "monthly.xlsx"
+    dl.value.save_as(path)
+    workbook = openpyxl.load_workbook(path, read_only=True)
+    assert "汇总" in workbook.sheetnames
+    assert dl.value.suggested_filename.endswith(f"-{month}.xlsx")
     # Every figure drills down to its records: as many as the figure says.
     page.click(".cmd-figure[data-figure='appeals.received']")
     page.wait_for_selector(".cmd-drill")
