@@ -18,6 +18,8 @@ from server.accounts.controllers import AdminController, AuthController
 from server.accounts.services import AccountService
 from server.command.controllers import CommandController
 from server.db import close_pool, start_pool
+from server.geo.config import tile_origin
+from server.geo.controllers import MapController
 from server.health.controllers import live, ready
 from server.http.handlers import EXCEPTION_HANDLERS, JsonBodyRequest
 from server.http.middleware import RequestContextMiddleware, configure_logging
@@ -47,6 +49,7 @@ def _route_handlers() -> list[Any]:
         PushController,
         CommandController,
         LiveController,
+        MapController,
         index,
         asset,
         root_file,
@@ -87,8 +90,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     # Outermost, around Litestar's own error handling: every response gets the request id and
     # security headers and is logged with its real status, 401s and unknown routes included.
+    tiles = tile_origin(settings.map_tile_url)
     app.asgi_handler = RequestContextMiddleware(
-        app.asgi_handler, hsts=(settings.public_url or "").startswith("https://")
+        app.asgi_handler,
+        hsts=(settings.public_url or "").startswith("https://"),
+        image_sources=(tiles,) if tiles else (),
     )
     return app
 

@@ -54,6 +54,11 @@ class Settings:
     max_attachment_bytes: int = 5 * 1024 * 1024
     #: argon2 cost: "production" (RFC 9106 low-memory) unless the test suite asks for "test"
     argon2_profile: str = "production"
+    #: the command map's optional base map: an XYZ tile URL template ({z}/{x}/{y}, {s} for
+    #: subdomains), and the datum its tiles are drawn in: "wgs84" (天地图 is CGCS2000, close
+    #: enough) or "gcj02" (高德 and other mainland providers: the app shifts points to match)
+    map_tile_url: str | None = None
+    map_crs: str = "wgs84"
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -113,7 +118,32 @@ def load_settings() -> Settings:
         trusted_proxies=_trusted_proxies(),
         login_max_failures=_positive_int("DOORSTEP_LOGIN_MAX_FAILURES", 5),
         login_max_failures_per_address=_positive_int("DOORSTEP_LOGIN_MAX_FAILURES_PER_ADDRESS", 50),
+        map_tile_url=_map_tile_url(),
+        map_crs=_map_crs(),
     )
+
+
+MAP_CRSES = ("wgs84", "gcj02")
+
+
+def _map_tile_url() -> str | None:
+    url = _env("DOORSTEP_MAP_TILE_URL")
+    if url is None:
+        return None
+    if not url.startswith(("https://", "http://")) or not all(
+        part in url for part in ("{z}", "{x}", "{y}")
+    ):
+        raise ConfigError(
+            "DOORSTEP_MAP_TILE_URL must be an http(s) XYZ tile template with {z}, {x} and {y}"
+        )
+    return url
+
+
+def _map_crs() -> str:
+    crs = (_env("DOORSTEP_MAP_CRS", "wgs84") or "wgs84").lower()
+    if crs not in MAP_CRSES:
+        raise ConfigError("DOORSTEP_MAP_CRS must be one of: " + ", ".join(MAP_CRSES))
+    return crs
 
 
 def _trusted_proxies() -> str:

@@ -63,10 +63,29 @@ def configure_logging(level: int = logging.INFO) -> None:
     root.propagate = False
 
 
+def with_image_sources(
+    headers: list[tuple[bytes, bytes]], sources: tuple[str, ...]
+) -> list[tuple[bytes, bytes]]:
+    """The headers with `sources` allowed in the CSP's img-src (the command map's tile server,
+    DOORSTEP_MAP_TILE_URL)."""
+    if not sources:
+        return headers
+    extra = " ".join(sources).encode()
+    return [
+        (name, value.replace(b"img-src 'self'", b"img-src 'self' " + extra))
+        if name == b"content-security-policy"
+        else (name, value)
+        for name, value in headers
+    ]
+
+
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp, *, hsts: bool = False) -> None:
+    def __init__(
+        self, app: ASGIApp, *, hsts: bool = False, image_sources: tuple[str, ...] = ()
+    ) -> None:
         self.app = app
-        self.security_headers = [*SECURITY_HEADERS, HSTS] if hsts else SECURITY_HEADERS
+        headers = [*SECURITY_HEADERS, HSTS] if hsts else SECURITY_HEADERS
+        self.security_headers = with_image_sources(headers, image_sources)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":  # type: ignore[comparison-overlap]

@@ -1,7 +1,9 @@
 """`doorstep import-org FILE`: load an org tree (JSON or YAML) and, optionally, its users.
 
 The file holds `units`: a tree (each unit may have `children`) or a flat list whose units name
-their `parent` by code.  A unit is `{code, kind, name, geo?, address?}`.  Ids are derived from
+their `parent` by code.  A unit is `{code, kind, name, geo?, address?, boundary?}` (`boundary`:
+a GeoJSON Polygon or MultiPolygon for the command map); a top-level `boundaries: FILE` names a
+GeoJSON FeatureCollection of outlines keyed by unit code (server/org/boundaries.py).  Ids are derived from
 codes (uuid5), so importing the same file twice updates in place and ids agree across installs.
 Users (`{username, display_name, role, org_unit: <code>, password}`) are created when missing
 and never overwritten, so re-importing cannot reset a changed password.
@@ -18,6 +20,7 @@ from typing import Any
 import yaml
 
 from server.db import write_transaction
+from server.org import boundaries as outlines
 from server.org.schema import ORG_KINDS
 from server.org.tables import OrgUnit
 from server.org.tree import forget_tree
@@ -53,6 +56,8 @@ class UnitSpec:
     parent_code: str | None
     geo: dict[str, Any] | None
     address: str | None
+    #: the unit's outline (GeoJSON geometry), when the file gives one inline
+    boundary: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -90,7 +95,15 @@ def flatten(data: dict[str, Any]) -> tuple[list[UnitSpec], list[UserSpec]]:
             if geo is not None and not _valid_geo(geo):
                 raise ImportError_(f"unit {code}: geo must be {{lat, lng, accuracy_m?}}")
             parent_code = item.get("parent", parent)
-            units.append(UnitSpec(code, kind, name, parent_code, geo, item.get("address")))
+            boundary = item.get("boundary")
+            if boundary is not None:
+                try:
+                    outlines.check_geometry(code, boundary)
+                except outlines.BoundaryError as exc:
+                    raise ImportError_(str(exc)) from exc
+            units.append(
+                UnitSpec(code, kind, name, parent_code, geo, item.get("address"), boundary)
+            )
             walk(item.get("children") or [], code)
 
     walk(data["units"], None)
@@ -196,9 +209,38 @@ async def import_users(users: list[UserSpec]) -> int:
     return created
 
 
+def read_boundaries(
+    data: dict[str, Any], units: list[UnitSpec], path: Path
+) -> list[outlines.Boundary]:
+    """The file's outlines: its `boundaries` GeoJSON file's, then the units' inline ones."""
+    demo = bool(data.get("demo"))
+    found: dict[str, outlines.Boundary] = {}
+    named = data.get("boundaries")
+    try:
+        if named is not None:
+            if not isinstance(named, str) or not named:
+                raise ImportError_("`boundaries` must name a GeoJSON file beside the org file")
+            for b in outlines.read_geojson(path.parent / named, default_demo=demo):
+                found[b.code] = b
+        for unit in units:
+            if unit.boundary is not None:
+                found[unit.code] = outlines.Boundary(unit.code, unit.boundary, demo)
+    except outlines.BoundaryError as exc:
+        raise ImportError_(str(exc)) from exc
+    unknown = sorted(set(found) - {u.code for u in units})
+    if unknown:
+        raise ImportError_(f"boundaries name units that are not in the file: {unknown[:5]}")
+    return list(found.values())
+
+
 async def import_file(path: Path) -> dict[str, int]:
-    units, users = flatten(read_file(path))
+    data = read_file(path)
+    units, users = flatten(data)
+    boundaries = read_boundaries(data, units, path)  # checked before anything is written
     counts = await import_units(units)
+    counts["boundaries"] = await outlines.store(
+        boundaries, {u.code: unit_id(u.code) for u in units}
+    )
     counts["users_created"] = await import_users(users)
     return counts
 
