@@ -154,12 +154,12 @@ def test_map_draws_offline_from_boundaries_filters_by_level_and_opens_a_record(
             {
                 "title": red_title,
                 "risk_level": "red",
-                "location": {"lat": 22.80, "lng": 113.86, "accuracy_m": 10},
+                "location": {"lat": 22.79, "lng": 113.89, "accuracy_m": 10},
             },
             {
                 "title": "一张图：蓝色纠纷",
                 "risk_level": "blue",
-                "location": {"lat": 22.70, "lng": 113.98, "accuracy_m": 10},
+                "location": {"lat": 22.72, "lng": 113.95, "accuracy_m": 10},
             },
             {
                 "title": "一张图：橙色纠纷",

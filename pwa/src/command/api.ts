@@ -43,6 +43,16 @@ export function getMap(q: MapQuery): Promise<FeatureCollection> {
   return request<FeatureCollection>(`/api/command/map?${qs({ ...q })}`);
 }
 
+/** The base map (DOORSTEP_MAP_TILE_URL, DOORSTEP_MAP_CRS); no tile URL: outlines only. */
+export interface MapConfigAnswer {
+  tile_url: string | null;
+  crs: string | null;
+}
+
+export function getMapConfig(): Promise<MapConfigAnswer> {
+  return request<MapConfigAnswer>("/api/command/map-config");
+}
+
 export function getBoundaries(orgUnitId: string): Promise<FeatureCollection> {
   return request<FeatureCollection>(`/api/command/boundaries?${qs({ org_unit_id: orgUnitId })}`);
 }

@@ -14,7 +14,7 @@ import { formatDateTime } from "../../format";
 import { navigate, type Ctx, type Screen } from "../../app";
 import { enumOf } from "../../../schema";
 import { unitName } from "../../directory";
-import { getBoundaries, getMap, type FeatureCollection, type GeoFeature, type MapQuery } from "../../../command/api";
+import { getBoundaries, getMap, getMapConfig, type GeoFeature, type MapConfigAnswer, type MapQuery } from "../../../command/api";
 import { gridCluster, LEVELS } from "../../../command/cluster";
 import { shiftFor } from "../../../command/gcj02";
 import { listenLive, type LiveState } from "../../../command/live";
@@ -25,23 +25,14 @@ const filters = { levels: new Set<string>(LEVELS), status: "open", service_type:
 const CELL_PX = 48;
 const LEVEL_COLOURS: Record<string, string> = { blue: "#2563eb", yellow: "#ca8a04", orange: "#ea580c", red: "#dc2626" };
 
-/** The map settings a boundaries or map answer may carry (DOORSTEP_MAP_TILE_URL, DOORSTEP_MAP_CRS). */
+/** The base map: a tile URL template (none: the outlines alone) and the tiles' datum. */
 export interface MapConfig {
   tileUrl: string | null;
   crs: string;
-  attribution: string;
 }
 
-export function mapConfig(...answers: FeatureCollection[]): MapConfig {
-  for (const a of answers) {
-    const cfg = (a["map"] ?? a["tiles"] ?? a["config"]) as Record<string, unknown> | undefined;
-    const url = cfg?.["tile_url"] ?? cfg?.["url"] ?? a["tile_url"];
-    const crs = cfg?.["crs"] ?? a["crs"];
-    if (url !== undefined || crs !== undefined) {
-      return { tileUrl: typeof url === "string" && url ? url : null, crs: typeof crs === "string" ? crs : "wgs84", attribution: String(cfg?.["attribution"] ?? a["attribution"] ?? "") };
-    }
-  }
-  return { tileUrl: null, crs: "wgs84", attribution: "" };
+export function mapConfig(a: MapConfigAnswer | null | undefined): MapConfig {
+  return { tileUrl: a?.tile_url || null, crs: a?.crs === "gcj02" ? "gcj02" : "wgs84" };
 }
 
 export function levelOf(p: Record<string, unknown>): string | null {
@@ -96,8 +87,8 @@ function pointTitle(p: Record<string, unknown>): string {
 
 export async function mapScreen(ctx: Ctx): Promise<Screen> {
   const orgUnitId = ctx.query.get("org_unit_id") || ctx.user.org_unit_id;
-  const [boundaries, first] = await Promise.all([getBoundaries(orgUnitId), getMap(query(orgUnitId))]);
-  const config = mapConfig(boundaries, first);
+  const [boundaries, first, cfg] = await Promise.all([getBoundaries(orgUnitId), getMap(query(orgUnitId)), getMapConfig()]);
+  const config = mapConfig(cfg);
   const shift = shiftFor(config.crs);
   const toLatLng = (lng: number, lat: number) => L.latLng(...shift(lat, lng));
 
@@ -122,7 +113,15 @@ export async function mapScreen(ctx: Ctx): Promise<Screen> {
       void refresh();
     } }, options.map(([v, label]) => h("option", { value: v, selected: filters[name] === v }, label)));
 
+  const children = boundaries.features.map((f) => ({ id: String(f.properties["org_unit_id"] ?? f.id ?? ""), name: String(f.properties["name"] ?? "") })).filter((c) => c.id);
+  const unitPicker = children.length || orgUnitId !== ctx.user.org_unit_id
+    ? h("select", { name: "org_unit_id", "aria-label": t("cmd_unit"), onchange: (ev: Event) => navigate(`/map?org_unit_id=${encodeURIComponent((ev.target as HTMLSelectElement).value)}`) },
+        orgUnitId !== ctx.user.org_unit_id ? h("option", { value: ctx.user.org_unit_id }, `↑ ${unitName(ctx.user.org_unit_id)}`) : null,
+        h("option", { value: orgUnitId, selected: true }, unitName(orgUnitId) === "—" ? t("cmd_unit") : unitName(orgUnitId)),
+        children.map((c) => h("option", { value: c.id }, `　${c.name}`)))
+    : null;
   const form = h("form", { class: "filters cmd-filters", onsubmit: (ev: Event) => ev.preventDefault() },
+    unitPicker,
     h("fieldset", { class: "cmd-levels" }, h("legend", null, t("cmd_level")), levelBoxes),
     select("status", [["open", t("cmd_status_open")], ["", t("cmd_status_all")]]),
     select("service_type", [["", t("cmd_all_types")], ...enumOf("disputes", "service_type").map((v): [string, string] => [v, enumLabel("disputes", "service_type", v)])]),
@@ -145,9 +144,11 @@ export async function mapScreen(ctx: Ctx): Promise<Screen> {
       if (c.items.length === 1) {
         const { f, ll } = c.items[0]!;
         const p = f.properties;
+        // A record without its own position sits at its community's centre: drawn hollow-ish.
+        const located = p["located"] !== false;
         const marker = L.circleMarker(ll, {
           radius: p["collection"] === "warnings" ? 9 : 7,
-          color: "#fff", weight: 2, fillOpacity: 0.95,
+          color: located ? "#fff" : LEVEL_COLOURS[level] ?? "#6b7280", weight: 2, fillOpacity: located ? 0.95 : 0.45,
           fillColor: LEVEL_COLOURS[level] ?? "#6b7280",
           className: `cmd-point level-${level} kind-${String(p["collection"])}`,
         });
@@ -216,7 +217,15 @@ export async function mapScreen(ctx: Ctx): Promise<Screen> {
 
   function mount(): void {
     map = L.map(mapEl, { zoomControl: true, attributionControl: Boolean(config.tileUrl), preferCanvas: false, maxZoom: 18 });
-    if (config.tileUrl) L.tileLayer(config.tileUrl, { attribution: config.attribution, maxZoom: 18, subdomains: "1234567" }).addTo(map);
+    if (config.tileUrl) L.tileLayer(config.tileUrl, { maxZoom: 18, ...(config.tileUrl.includes("t{s}.") ? { subdomains: "01234567" } : {}) }).addTo(map);
+    const own = (boundaries["unit"] as { boundary?: GeoJSON.Geometry | null } | undefined)?.boundary;
+    const ownLayer = own
+      ? L.geoJSON({ type: "Feature", geometry: own, properties: {} } as GeoJSON.Feature, {
+          coordsToLatLng: (c: number[]) => toLatLng(c[0]!, c[1]!),
+          style: () => ({ color: "#115e59", weight: 3, fill: false, dashArray: "6 4", className: "cmd-boundary-own" }),
+          interactive: false,
+        }).addTo(map)
+      : undefined;
     const outline = L.geoJSON(boundaries as unknown as GeoJSON.GeoJsonObject, {
       coordsToLatLng: (c: number[]) => toLatLng(c[0]!, c[1]!),
       style: () => ({ color: "#0f766e", weight: 2, fillColor: "#14b8a6", fillOpacity: 0.06, className: "cmd-boundary" }),
@@ -226,11 +235,14 @@ export async function mapScreen(ctx: Ctx): Promise<Screen> {
       },
     }).addTo(map);
     const b = outline.getBounds();
+    if (ownLayer) b.extend(ownLayer.getBounds());
     const pts = features.filter((f) => f.geometry?.type === "Point").map((f) => {
       const [lng, lat] = f.geometry!.coordinates as [number, number];
       return toLatLng(lng, lat);
     });
-    const all = b.isValid() ? b : pts.length ? L.latLngBounds(pts) : undefined;
+    // Frame the outlines and every point (a case outside the drawn outlines is not hidden).
+    if (pts.length) b.extend(L.latLngBounds(pts));
+    const all = b.isValid() ? b : undefined;
     if (all) map.fitBounds(all.pad(0.05));
     else map.setView(toLatLng(113.9359, 22.7486), 12); // Guangming, when there is nothing to frame
     pointLayer.addTo(map);
@@ -266,7 +278,7 @@ export async function mapScreen(ctx: Ctx): Promise<Screen> {
     liveEl.textContent = t(`cmd_live_${s}`);
   });
 
-  const demo = boundaries["demo"] === true || boundaries.features.some((f) => f.properties?.["demo"] === true);
+  const demo = boundaries["demo"] === true;
   const node = h("div", { class: "cmd-map-layout" },
     h("div", { class: "cmd-map-wrap" }, mapEl),
     h("aside", { class: "cmd-side stack" },
