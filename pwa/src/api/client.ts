@@ -15,6 +15,8 @@ export interface RequestOptions {
   contentType?: string;
   auth?: boolean;
   signal?: AbortSignal;
+  /** extra headers (Accept-Language for answers written in the app's language) */
+  headers?: Record<string, string>;
 }
 
 /** Tests point this at a fake server. */
@@ -50,7 +52,7 @@ async function errorFrom(res: Response): Promise<ApiError> {
 }
 
 async function send(path: string, opts: RequestOptions, token?: string): Promise<Response> {
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...opts.headers };
   let body = opts.body;
   if (opts.json !== undefined) {
     headers["Content-Type"] = "application/json";

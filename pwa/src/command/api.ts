@@ -57,18 +57,30 @@ export function getBoundaries(orgUnitId: string): Promise<FeatureCollection> {
   return request<FeatureCollection>(`/api/command/boundaries?${qs({ org_unit_id: orgUnitId })}`);
 }
 
+/** One step of a case history, already in words in the requested language (server/timeline). */
 export interface TimelineEvent {
   at: string;
   who: string | null;
+  /** the person's role as a word; `role_code` the enum value */
   role: string | null;
+  role_code?: string | null;
+  /** a sentence: "状态由「已登记」改为「调解中」", "raised a red warning" … */
   what: string;
   from: unknown;
   to: unknown;
   field?: string | null;
 }
 
-export function getTimeline(collection: string, id: string): Promise<{ events: TimelineEvent[] }> {
-  return request<{ events: TimelineEvent[] }>(`/api/records/${encodeURIComponent(collection)}/${encodeURIComponent(id)}/timeline`);
+export interface Timeline {
+  events: TimelineEvent[];
+  truncated?: boolean;
+}
+
+/** The history is written by the server in the app's language, asked for with Accept-Language. */
+export function getTimeline(collection: string, id: string, language: "zh" | "en"): Promise<Timeline> {
+  return request<Timeline>(`/api/records/${encodeURIComponent(collection)}/${encodeURIComponent(id)}/timeline`, {
+    headers: { "Accept-Language": language === "en" ? "en" : "zh-CN" },
+  });
 }
 
 /** Saves a file the browser downloads (the monthly .xlsx, a CSV), fetched with the token. */

@@ -217,6 +217,8 @@ export async function mapScreen(ctx: Ctx): Promise<Screen> {
 
   function mount(): void {
     map = L.map(mapEl, { zoomControl: true, attributionControl: Boolean(config.tileUrl), preferCanvas: false, maxZoom: 18 });
+    // Unit names sit above the outlines but under the markers, so a name never hides a case.
+    map.createPane("cmd-labels").style.zIndex = "450";
     if (config.tileUrl) L.tileLayer(config.tileUrl, { maxZoom: 18, ...(config.tileUrl.includes("t{s}.") ? { subdomains: "01234567" } : {}) }).addTo(map);
     const own = (boundaries["unit"] as { boundary?: GeoJSON.Geometry | null } | undefined)?.boundary;
     const ownLayer = own
@@ -231,7 +233,7 @@ export async function mapScreen(ctx: Ctx): Promise<Screen> {
       style: () => ({ color: "#0f766e", weight: 2, fillColor: "#14b8a6", fillOpacity: 0.06, className: "cmd-boundary" }),
       onEachFeature: (f, layer) => {
         const name = String((f.properties as Record<string, unknown>)?.["name"] ?? "");
-        if (name) layer.bindTooltip(h("span", null, name), { permanent: true, direction: "center", className: "cmd-boundary-label" });
+        if (name) layer.bindTooltip(h("span", null, name), { permanent: true, direction: "center", className: "cmd-boundary-label", pane: "cmd-labels" });
       },
     }).addTo(map);
     const b = outline.getBounds();

@@ -5,7 +5,7 @@
  * memory so a live re-render of the detail screen does not flash "loading".
  */
 import { h } from "../../dom";
-import { enumLabel, errorText, fieldLabel, t } from "../../i18n";
+import { enumLabel, errorText, fieldLabel, lang, t } from "../../i18n";
 import { formatDateTime } from "../../format";
 import { section } from "../../widgets";
 import { getTimeline, type TimelineEvent } from "../../../command/api";
@@ -13,26 +13,20 @@ import "./text";
 
 const cache = new Map<string, TimelineEvent[]>();
 
-function valueText(collection: string, field: string | null, v: unknown): string {
-  if (v === null || v === undefined || v === "") return "—";
-  if (typeof v === "object") return Array.isArray(v) ? v.map(String).join("、") : "…";
-  return field ? enumLabel(collection, field, v) : String(v);
-}
-
-/** One event as a sentence: "2026-11-03 09:12 网格员 张伟（网格员）：状态：已登记 → 调解中". */
+/**
+ * One event as words. The server writes `what` as a sentence in the asked language; a bare code
+ * (an older server) is put in words here from the field and the values.
+ */
 export function eventText(collection: string, e: TimelineEvent): string {
-  // `what` is a field name for a change of one field (status, risk_level …), else a word of
-  // the audit (created, updated, deleted) or a sentence the server already wrote.
-  const field = e.field ?? (/^[a-z_]+$/.test(e.what) && !["created", "updated", "deleted"].includes(e.what) ? e.what : null);
-  if (field && (e.from !== undefined || e.to !== undefined) && (e.from !== null || e.to !== null)) {
-    const label = fieldLabel(field);
-    return e.from === null || e.from === undefined
-      ? t("tl_set", { field: label, to: valueText(collection, field, e.to) })
-      : t("tl_change", { field: label, from: valueText(collection, field, e.from), to: valueText(collection, field, e.to) });
-  }
+  if (!/^[a-z_]+$/.test(e.what)) return e.what;
   if (e.what === "created") return t("tl_created");
   if (e.what === "deleted") return t("tl_deleted");
-  return e.what;
+  const field = e.field ?? e.what;
+  const label = fieldLabel(field);
+  const value = (v: unknown) => (v === null || v === undefined || v === "" ? "—" : enumLabel(collection, field, v));
+  return e.from === null || e.from === undefined
+    ? t("tl_set", { field: label, to: value(e.to) })
+    : t("tl_change", { field: label, from: value(e.from), to: value(e.to) });
 }
 
 function render(list: HTMLElement, collection: string, events: TimelineEvent[]): void {
@@ -40,7 +34,7 @@ function render(list: HTMLElement, collection: string, events: TimelineEvent[]):
     ...(events.length
       ? events.map((e) => h("li", { class: "tl-event" },
           h("time", { datetime: e.at }, formatDateTime(e.at)),
-          h("span", { class: "tl-who" }, `${e.who || t("tl_system")}${e.role ? `（${enumLabel("users", "role", e.role)}）` : ""}`),
+          h("span", { class: "tl-who" }, `${e.who || t("tl_system")}${e.role ? (lang() === "zh" ? `（${e.role}）` : ` (${e.role})`) : ""}`),
           h("span", { class: "tl-what" }, eventText(collection, e))))
       : [h("li", { class: "empty" }, t("tl_empty"))]),
   );
@@ -48,8 +42,8 @@ function render(list: HTMLElement, collection: string, events: TimelineEvent[]):
 
 /** The timeline card for a record's detail screen; fills itself in when the answer arrives. */
 export function timelineSection(collection: string, id: string): HTMLElement {
-  const key = `${collection}/${id}`;
-  const list = h("ol", { class: "timeline", "data-timeline": key });
+  const key = `${collection}/${id}/${lang()}`;
+  const list = h("ol", { class: "timeline", "data-timeline": `${collection}/${id}` });
   const card = section(t("tl_title"), list);
   const cached = cache.get(key);
   if (cached) render(list, collection, cached);
@@ -59,7 +53,7 @@ export function timelineSection(collection: string, id: string): HTMLElement {
     else card.appendChild(h("p", { class: "muted tl-offline" }, t("tl_offline")));
     return card;
   }
-  getTimeline(collection, id).then(
+  getTimeline(collection, id, lang()).then(
     (r) => {
       cache.set(key, r.events);
       render(list, collection, r.events);
