@@ -33,6 +33,7 @@ from server.replication.controllers import (
     SyncController,
 )
 from server.settings import Settings, embedded_secret, get_settings
+from server.timeline.controllers import TimelineController
 from server.web.controllers import asset, index, root_file
 
 
@@ -50,6 +51,7 @@ def _route_handlers() -> list[Any]:
         CommandController,
         LiveController,
         MapController,
+        TimelineController,
         index,
         asset,
         root_file,

@@ -54,15 +54,28 @@ def resolved_facts(w: StatsWindow) -> tuple[str, list[Any]]:
 
 def first_actions(w: StatsWindow) -> tuple[str, list[Any]]:
     """Every action on a dispute within the window (a subquery with `dispute_id`, `at`): a
-    status change after registration, a visit or mediation, a dispatch order citing it."""
+    status change after registration (the first one leaves the initial state, so only facts
+    from `registered` can be first), a visit or mediation, a dispatch order citing it."""
     return (
         "SELECT record_id AS dispute_id, at FROM lifecycle_facts WHERE collection = {} "
-        "AND field = {} AND from_value IS NOT NULL AND at >= {} AND at < {} "
+        "AND field = {} AND from_value = {} AND at >= {} AND at < {} "
         "UNION ALL SELECT dispute_id, created_at AS at FROM visits "
         "WHERE deleted = {} AND created_at >= {} AND created_at < {} "
         "UNION ALL SELECT dispute_id, created_at AS at FROM dispatch_orders "
         "WHERE deleted = {} AND dispute_id IS NOT NULL AND created_at >= {} AND created_at < {}",
-        ["disputes", "status", w.start, w.end, False, w.start, w.end, False, w.start, w.end],
+        [
+            "disputes",
+            "status",
+            DISPUTES.initial_states["status"],
+            w.start,
+            w.end,
+            False,
+            w.start,
+            w.end,
+            False,
+            w.start,
+            w.end,
+        ],
     )
 
 
@@ -92,6 +105,8 @@ class AppealFigures:
 
 
 async def appeal_figures(w: StatsWindow) -> AppealFigures:
+    if sql.is_postgres():
+        return await _one_pass(w)
     out = AppealFigures()
     out.by = await _breakdowns(w)
     where, args = received_where(w)
@@ -123,6 +138,89 @@ async def appeal_figures(w: StatsWindow) -> AppealFigures:
     return out
 
 
+def _zero_breakdowns() -> dict[str, dict[str, int]]:
+    return {
+        name: dict.fromkeys(DISPUTES.fields[column].enum or (), 0)
+        for name, column in BREAKDOWNS.items()
+    }
+
+
+#: the grouping sets of the one-pass query, in order: (name, column)
+_SETS = (("community", "community_id"), *((n, c) for n, c in BREAKDOWNS.items()))
+
+
+async def _one_pass(w: StatsWindow) -> AppealFigures:
+    """PostgreSQL: every appeals figure in one statement and one scan of the month's disputes
+    (docs/performance.md): each received dispute once with its resolution time, its first
+    action and its last rating, then counted by GROUPING SETS and the medians by
+    percentile_cont.  The same definitions as the portable queries below (SQLite), which the
+    tests hold both engines to."""
+    where, args = received_where(w)
+    resolved_sql, resolved_args = resolved_facts(w)
+    actions_sql, actions_args = first_actions(w)
+    columns = [c for _, c in _SETS]
+    grouping = f"GROUPING({', '.join(columns)})"
+    sets = ", ".join(f"({c})" for c in columns)
+    statement = (
+        f"WITH r AS ({resolved_sql}), "
+        f"a AS (SELECT dispute_id, MIN(at) AS at FROM ({actions_sql}) AS x GROUP BY dispute_id), "
+        "s AS (SELECT DISTINCT ON (record_id) record_id, to_value FROM lifecycle_facts "
+        "WHERE collection = {} AND field = {} AND at >= {} AND at < {} "
+        "ORDER BY record_id, at DESC, id DESC), "
+        "d AS MATERIALIZED (SELECT d.community_id, d.service_type, d.channel, d.category, "
+        f"d.risk_level, s.to_value AS rating, {sql.hours('r.at', 'd.created_at')} AS resolve_h, "
+        f"{sql.hours('a.at', 'd.created_at')} AS first_h FROM disputes d "
+        "LEFT JOIN r ON r.record_id = d.id LEFT JOIN a ON a.dispute_id = d.id "
+        f"LEFT JOIN s ON s.record_id = d.id WHERE {where}) "
+        f"SELECT {grouping} AS g, community_id::text AS community, "
+        f"{', '.join(columns[1:])}, rating, COUNT(*) AS n, COUNT(resolve_h) AS resolved, "
+        "NULL::float8 AS resolve_median, NULL::float8 AS first_median "
+        f"FROM d GROUP BY GROUPING SETS ({sets}, (rating)) "
+        f"UNION ALL SELECT -1, NULL, {', '.join('NULL' for _ in columns[1:])}, NULL, 0, 0, "
+        "percentile_cont(0.5) WITHIN GROUP (ORDER BY resolve_h), "
+        "percentile_cont(0.5) WITHIN GROUP (ORDER BY first_h) FROM d"
+    )
+    rows = await sql.fetch(
+        statement,
+        *resolved_args,
+        *actions_args,
+        "disputes",
+        "satisfaction",
+        w.start,
+        w.end,
+        *args,
+    )
+    out = AppealFigures()
+    out.by = _zero_breakdowns()
+    ratings = dict.fromkeys(SATISFACTION_LEVELS.split(), 0)
+    full = (1 << len(columns)) - 1  # GROUPING() of a row grouped by none of the columns
+    for row in rows:
+        g = int(row["g"])
+        if g == -1:
+            out.median_hours_to_resolve = _rounded(row["resolve_median"])
+            out.median_hours_to_first_action = _rounded(row["first_median"])
+            continue
+        if g == full:  # the (rating) set
+            if row["rating"] in ratings:
+                ratings[row["rating"]] += int(row["n"])
+            continue
+        index = next(i for i, _ in enumerate(columns) if not g & (1 << (len(columns) - 1 - i)))
+        name, column = _SETS[index]
+        if name == "community":
+            out.per_community[_uuid(row["community"])] = [int(row["n"]), int(row["resolved"])]
+            out.received += int(row["n"])
+            out.resolved += int(row["resolved"])
+        else:
+            key = row[column] if row[column] is not None else UNSPECIFIED
+            out.by[name][key] = out.by[name].get(key, 0) + int(row["n"])
+    out.satisfaction = _satisfaction_figures(ratings)
+    return out
+
+
+def _rounded(value: Any) -> float | None:
+    return None if value is None else round(float(value), 2)
+
+
 async def _breakdowns(w: StatsWindow) -> dict[str, dict[str, int]]:
     """Received disputes counted by each breakdown field: known values first (zero-filled, so
     charts keep their categories), then `unspecified` when some left it empty."""
@@ -134,10 +232,7 @@ async def _breakdowns(w: StatsWindow) -> dict[str, dict[str, int]]:
             f"WHERE {where} GROUP BY d.{column}"
         )
         all_args += [name, *args]
-    out: dict[str, dict[str, int]] = {
-        name: dict.fromkeys(DISPUTES.fields[column].enum or (), 0)
-        for name, column in BREAKDOWNS.items()
-    }
+    out = _zero_breakdowns()
     for row in await sql.fetch(" UNION ALL ".join(parts), *all_args):
         key = row["value"] if row["value"] is not None else UNSPECIFIED
         out[row["dim"]][key] = out[row["dim"]].get(key, 0) + int(row["n"])
@@ -168,6 +263,10 @@ async def satisfaction(w: StatsWindow) -> dict[str, Any]:
     for row in rows:
         if row["level"] in counts:
             counts[row["level"]] += int(row["n"])
+    return _satisfaction_figures(counts)
+
+
+def _satisfaction_figures(counts: dict[str, int]) -> dict[str, Any]:
     rated = sum(counts.values())
     return {
         "rated": rated,
@@ -178,8 +277,7 @@ async def satisfaction(w: StatsWindow) -> dict[str, Any]:
 
 async def _median(values_sql: str, args: list[Any]) -> float | None:
     rows = await sql.fetch(sql.median_sql(values_sql), *args)
-    value = rows[0]["median"] if rows else None
-    return None if value is None else round(float(value), 2)
+    return _rounded(rows[0]["median"] if rows else None)
 
 
 def _uuid(value: Any) -> UUID:

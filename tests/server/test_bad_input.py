@@ -29,6 +29,8 @@ NO_BODY = {
     ("POST", "/api/admin/devices/{device_id}/revoke"),
     ("DELETE", "/api/push/subscriptions"),
     ("POST", "/api/command/events/ticket"),  # its input is org_unit_id in the query
+    ("POST", "/api/command/orders/{order_id}/chase"),
+    ("POST", "/api/command/orders/{order_id}/escalate"),
 }
 #: endpoints whose success would change the database even with a valid-looking input; bad
 #: input must never get that far, so they are only sent bad input here

@@ -262,3 +262,45 @@ async def test_bad_requests_are_refused_with_the_envelope(
         assert response.status_code == expected, (params, response.text)
     response = await client.post("/api/command/events/ticket", params=a)
     assert response.status_code == 401
+
+
+async def test_events_are_published_only_after_commit(
+    live_app: InProcessServer, client: httpx.AsyncClient
+) -> None:
+    """Whoever hears an event can already read what it announces: at the moment each event is
+    delivered, a read on another connection finds the record at that version."""
+    from server import specs
+
+    plugin = bus.running_plugin()
+    assert plugin is not None
+    gw_a = await login(client, "gw.a1")
+    seen: list[tuple[str, str, int, bool]] = []
+
+    async def on_event(data: bytes) -> None:
+        event = bus.decode(data)
+        table = specs.get(event.collection).table
+        rows = await table.select(table.version).where(table._meta.primary_key == event.id)
+        seen.append(
+            (
+                event.collection,
+                event.id,
+                event.version,
+                bool(rows) and rows[0]["version"] >= event.version,
+            )
+        )
+
+    channel = bus.org_channel(COMMUNITY_A)
+    subscriber = await plugin.subscribe([channel])
+    try:
+        async with subscriber.run_in_background(on_event):
+            push = asyncio.create_task(raise_red(gw_a, COMMUNITY_A))
+            dispute = await push
+            for _ in range(100):
+                if {c for c, *_ in seen} >= {"disputes", "warnings"}:
+                    break
+                await asyncio.sleep(0.02)
+    finally:
+        await plugin.unsubscribe(subscriber, [channel])
+    mine = [s for s in seen if s[1] == dispute or s[0] == "warnings"]
+    assert {c for c, *_ in mine} >= {"disputes", "warnings"}, seen
+    assert all(committed for *_, committed in mine), mine
