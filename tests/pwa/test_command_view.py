@@ -336,3 +336,35 @@ def test_map_and_its_warning_list_update_live_without_reload(server_url: str, br
     assert page.evaluate("window.__sameDocument") is True
     assert dispute_id
     shot(page, "64-command-map-live")
+
+
+def test_case_timeline_in_words_on_a_dispute_and_says_it_needs_a_network_offline(
+    server_url: str, browser: Any
+) -> None:
+    gw = _device(server_url, "gw.a1")
+    c01 = _unit_id(server_url, gw, "GM.GUANGMING.C01")
+    first, second = _push_disputes(
+        server_url,
+        gw,
+        c01,
+        [
+            {"title": "经过：邻里漏水", "risk_level": "orange"},
+            {"title": "经过：停车纠纷", "risk_level": "yellow"},
+        ],
+    )
+    outside: list[str] = []
+    ctx = _desktop(browser, server_url, outside)
+    page = _login(ctx, server_url, "admin.a")
+    go(page, f"#/disputes/{first}", ".timeline")
+    _wait(lambda: bool(page.query_selector_all(".timeline .tl-event")), "history shown")
+    text = page.inner_text(".timeline")
+    assert "新建" in text and "网格员" in text, text
+    assert first not in text and "{" not in text  # words, not ids or JSON
+    shot(page, "65-case-timeline")
+
+    ctx.set_offline(True)
+    page.evaluate("window.dispatchEvent(new Event('offline'))")
+    go(page, f"#/disputes/{second}", ".timeline")
+    _wait(lambda: page.query_selector(".timeline .tl-offline") is not None, "offline notice")
+    assert "需要网络" in page.inner_text(".timeline")
+    ctx.set_offline(False)
