@@ -29,12 +29,18 @@ export function eventText(collection: string, e: TimelineEvent): string {
     : t("tl_change", { field: label, from: value(e.from), to: value(e.to) });
 }
 
+/** "网格员 张伟（网格员）"; the server's own steps (deadline job, rules) just "系统". */
+function whoText(e: TimelineEvent): string {
+  if (!e.who) return e.role || t("tl_system");
+  return e.role && e.role !== e.who ? (lang() === "zh" ? `${e.who}（${e.role}）` : `${e.who} (${e.role})`) : e.who;
+}
+
 function render(list: HTMLElement, collection: string, events: TimelineEvent[]): void {
   list.replaceChildren(
     ...(events.length
       ? events.map((e) => h("li", { class: "tl-event" },
           h("time", { datetime: e.at }, formatDateTime(e.at)),
-          h("span", { class: "tl-who" }, `${e.who || t("tl_system")}${e.role ? (lang() === "zh" ? `（${e.role}）` : ` (${e.role})`) : ""}`),
+          h("span", { class: "tl-who" }, whoText(e)),
           h("span", { class: "tl-what" }, eventText(collection, e))))
       : [h("li", { class: "empty" }, t("tl_empty"))]),
   );
