@@ -4,7 +4,13 @@
  * showing stale or partial numbers.
  */
 import { request, requestBlob } from "../api/client";
+import { lang } from "../ui/i18n";
 import type { CommandStats } from "./chartdata";
+
+/** Answers with words in them (titles of warnings, the case history) follow the app's language switch. */
+function languageHeaders(): Record<string, string> {
+  return { "Accept-Language": lang() === "en" ? "en" : "zh-CN" };
+}
 
 export interface GeoFeature {
   type: "Feature";
@@ -40,7 +46,7 @@ export interface MapQuery {
 }
 
 export function getMap(q: MapQuery): Promise<FeatureCollection> {
-  return request<FeatureCollection>(`/api/command/map?${qs({ ...q })}`);
+  return request<FeatureCollection>(`/api/command/map?${qs({ ...q })}`, { headers: languageHeaders() });
 }
 
 /** The base map (DOORSTEP_MAP_TILE_URL, DOORSTEP_MAP_CRS); no tile URL: outlines only. */
@@ -79,7 +85,7 @@ export interface Timeline {
 /** The history is written by the server in the app's language, asked for with Accept-Language. */
 export function getTimeline(collection: string, id: string, language: "zh" | "en"): Promise<Timeline> {
   return request<Timeline>(`/api/records/${encodeURIComponent(collection)}/${encodeURIComponent(id)}/timeline`, {
-    headers: { "Accept-Language": language === "en" ? "en" : "zh-CN" },
+    headers: { ...languageHeaders(), "Accept-Language": language === "en" ? "en" : "zh-CN" },
   });
 }
 
@@ -132,7 +138,7 @@ export interface DrillAnswer {
 
 /** GET /api/command/records: the records behind one figure; `count` equals the figure. */
 export function getDrill(q: { figure: string; value?: string; org_unit_id: string; from: string; to: string; offset?: number }): Promise<DrillAnswer> {
-  return request<DrillAnswer>(`/api/command/records?${qs({ ...q, offset: q.offset ? String(q.offset) : undefined, limit: "200" })}`);
+  return request<DrillAnswer>(`/api/command/records?${qs({ ...q, offset: q.offset ? String(q.offset) : undefined, limit: "200" })}`, { headers: languageHeaders() });
 }
 
 /** An open dispatch order past its deadline (督办), as GET /api/command/overdue lists it. */
