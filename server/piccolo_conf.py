@@ -37,6 +37,5 @@ APP_REGISTRY = AppRegistry(
         "server.warnings.piccolo_app",
         "server.dispatch.piccolo_app",
         "server.disputes.piccolo_app",
-        "server.command.piccolo_app",
     ]
 )

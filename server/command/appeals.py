@@ -180,7 +180,7 @@ async def _one_pass(w: StatsWindow) -> AppealFigures:
         "percentile_cont(0.5) WITHIN GROUP (ORDER BY resolve_h), "
         "percentile_cont(0.5) WITHIN GROUP (ORDER BY first_h) FROM d"
     )
-    rows = await sql.fetch(
+    rows = await sql.fetch_big(
         statement,
         *resolved_args,
         *actions_args,

@@ -29,6 +29,23 @@ async def fetch(sql: str, *args: Any) -> list[dict[str, Any]]:
     return rows or []
 
 
+#: memory a big figure query may use for its hashes and sorts before spilling to disk (the
+#: default 4 MB spills a district month's per-dispute aggregates; docs/performance.md)
+BIG_QUERY_WORK_MEM = "64MB"
+
+
+async def fetch_big(sql: str, *args: Any) -> list[dict[str, Any]]:
+    """`fetch` for a query over a whole district month: on PostgreSQL in a read-only
+    transaction with a larger `work_mem`, set for that transaction only."""
+    db = engine()
+    if not isinstance(db, PostgresEngine):
+        return await fetch(sql, *args)
+    async with db.transaction():
+        await db.run_querystring(QueryString(f"SET LOCAL work_mem = '{BIG_QUERY_WORK_MEM}'"))
+        rows = await fetch(sql, *args)
+    return rows
+
+
 def among(column: str, ids: Sequence[UUID]) -> tuple[str, list[Any]]:
     """`column` is one of `ids`: the SQL and its arguments."""
     if not ids:

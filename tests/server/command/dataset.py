@@ -130,7 +130,10 @@ def order(
     department_rating: int | None = None,
 ) -> DispatchOrder:
     """`arrival`: (reported time, leader level, receipt time, check-in status)."""
-    status = "arrived" if arrival else "issued"
+    # a month-old order is long closed (verified) once the department came, so the deadline job
+    # of later tests in this session never touches it; the one never visited stays issued, and
+    # is already at the top of the ladder, so the job finds nothing to do with it either
+    status = "verified" if arrival else "issued"
     fact("dispatch_orders", name, "status", None, "issued", created, created, community)
     return DispatchOrder(
         id=rid(name),
@@ -182,6 +185,8 @@ def warning(
         message=f"统计测试预警 {name}",
         acknowledged_by=json.dumps(["someone"] if acked else []),
         status="open",
+        # already sent one level up long ago: the re-send job of later tests leaves it alone
+        resent_at=created + timedelta(minutes=30),
     )
 
 
