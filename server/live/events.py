@@ -17,8 +17,8 @@ import msgspec
 
 from sync.model import DELETED_KEY, Record
 
-#: enum fields whose value an event carries, when the collection has them and they are not
-#: private to one user (see `permissions.private_fields`)
+#: enum fields whose value an event carries, when the collection has them and has no fields
+#: private to one user (see `permissions.private_fields`: a psych session's risk is nobody's news)
 LEVEL_FIELDS = ("risk_level", "level")
 STATUS_FIELD = "status"
 
@@ -59,15 +59,14 @@ def change_event(
     fields = record.fields
     names = sorted({name for name in changed if name != DELETED_KEY})
     op = "deleted" if record.deleted else "created" if created else "updated"
+    # a record with fields private to one user (a psych session) says nothing of its state
     level = next(
-        (
-            str(fields[name])
-            for name in LEVEL_FIELDS
-            if name not in private and isinstance(fields.get(name), str)
-        ),
+        (str(fields[name]) for name in LEVEL_FIELDS if isinstance(fields.get(name), str)),
         None,
     )
-    status = fields.get(STATUS_FIELD) if STATUS_FIELD not in private else None
+    status = fields.get(STATUS_FIELD)
+    if private:
+        level = status = None
     community = fields.get("community_id")
     return ChangeEvent(
         collection=record.collection,

@@ -17,6 +17,7 @@ import jwt
 import pytest
 
 from server.live import bus, stream
+from server.live.events import change_event, decode
 from server.live.tickets import AUDIENCE, _key
 from tests.helpers import (
     COMMUNITY_A,
@@ -277,9 +278,11 @@ async def test_events_are_published_only_after_commit(
     seen: list[tuple[str, str, int, bool]] = []
 
     async def on_event(data: bytes) -> None:
-        event = bus.decode(data)
+        event = decode(data)
         table = specs.get(event.collection).table
-        rows = await table.select(table.version).where(table._meta.primary_key == event.id)
+        rows = await table.select(table._meta.get_column_by_name("version")).where(
+            table._meta.primary_key == event.id
+        )
         seen.append(
             (
                 event.collection,
@@ -304,3 +307,65 @@ async def test_events_are_published_only_after_commit(
     mine = [s for s in seen if s[1] == dispute or s[0] == "warnings"]
     assert {c for c, *_ in mine} >= {"disputes", "warnings"}, seen
     assert all(committed for *_, committed in mine), mine
+
+
+def test_an_event_of_a_private_record_carries_no_state() -> None:
+    from sync.model import Record
+
+    record = Record(
+        collection="psych_sessions",
+        id=str(uuid.uuid4()),
+        version=2,
+        fields={"risk_level": "high", "status": "completed", "notes": "x"},
+    )
+    event = change_event(
+        record,
+        ["risk_level", "notes"],
+        created=False,
+        scope=str(COMMUNITY_A),
+        owner=str(uuid.uuid4()),
+        at="2026-12-03T00:00:00.000Z",
+        private=frozenset({"notes"}),
+    )
+    assert event.level is None and event.status is None
+    assert event.fields == ("notes", "risk_level") and event.op == "updated"
+    public = change_event(
+        Record(collection="disputes", id=record.id, version=1, fields={"risk_level": "red"}),
+        ["risk_level"],
+        created=True,
+        scope=str(COMMUNITY_A),
+        owner=None,
+        at="2026-12-03T00:00:00.000Z",
+    )
+    assert public.level == "red" and public.op == "created"
+    assert public.community_id == str(COMMUNITY_A)
+
+
+async def test_order_status_changes_and_scheduled_jobs_reach_the_stream(
+    live_app: InProcessServer, client: httpx.AsyncClient
+) -> None:
+    """An order's status change pushed by its department, and the deadline job's overdue mark
+    and warning (written by the job runner, not a push), reach the community's stream."""
+    from datetime import UTC, datetime, timedelta
+
+    from server.dispatch.jobs import check_deadlines
+    from tests.server.replication.support import new_order
+
+    admin_a = await login(client, "admin.a")
+    dept = await login(client, "dept.housing")
+    order = str(uuid.uuid4())
+    async with open_stream(live_app.url, {"org_unit_id": str(COMMUNITY_A)}, bearer(admin_a)) as a:
+        await admin_a.push_one("dispatch_orders", order, new_order())
+        await dept.push_one("dispatch_orders", order, {"status": "acknowledged"}, base_version=1)
+        got = await a.until(lambda m: m.json["id"] == order and m.json["op"] == "updated", 5)
+        assert got.json["fields"] == ["status"] and got.json["status"] == "acknowledged"
+
+        await check_deadlines(datetime.now(UTC) + timedelta(hours=25))  # past arrive_by
+        overdue = await a.until(
+            lambda m: m.json["id"] == order and "overdue" in m.json["fields"], 5
+        )
+        assert overdue.json["op"] == "updated"
+        warning = await a.until(
+            lambda m: m.json["collection"] == "warnings" and m.json["op"] == "created", 5
+        )
+        assert warning.json["community_id"] == str(COMMUNITY_A)
