@@ -25,6 +25,7 @@ import { registerVolunteerRoutes } from "./ui/screens/volunteer";
 import { registerReportRoutes } from "./ui/screens/reports";
 import { joinView } from "./ui/screens/join";
 import { registerAppealTriageRoutes } from "./ui/screens/appeals-triage";
+import { registerCommandRoutes, startCommandLive } from "./ui/screens/command";
 import { currentSession, hasPin, wipeLocal } from "./api/auth";
 import { lockActive } from "./api/pin";
 import { lockView, lockedUsers } from "./ui/screens/lock";
@@ -58,6 +59,7 @@ registerReachRoutes();
 registerVolunteerRoutes();
 registerReportRoutes();
 registerAppealTriageRoutes();
+registerCommandRoutes();
 
 let loginVisible = false;
 function showLogin(notice?: string): void {
@@ -163,6 +165,7 @@ let started = false;
 async function start(user: User): Promise<void> {
   loginVisible = false;
   await mountShell(root, user);
+  startCommandLive(user);
   if (await hasPin(user.id)) {
     document.getElementById("header-actions")?.appendChild(
       h("button", { type: "button", class: "link switch-user", onclick: () => void switchUser() }, t("switch_user")));

@@ -15,6 +15,8 @@ export interface RequestOptions {
   contentType?: string;
   auth?: boolean;
   signal?: AbortSignal;
+  /** extra headers (Accept-Language for answers written in the app's language) */
+  headers?: Record<string, string>;
 }
 
 /** Tests point this at a fake server. */
@@ -50,7 +52,7 @@ async function errorFrom(res: Response): Promise<ApiError> {
 }
 
 async function send(path: string, opts: RequestOptions, token?: string): Promise<Response> {
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...opts.headers };
   let body = opts.body;
   if (opts.json !== undefined) {
     headers["Content-Type"] = "application/json";
@@ -144,4 +146,23 @@ export async function requestBlob(path: string): Promise<Blob> {
   const res = await send(path, { method: "GET" }, auth.access_token);
   if (!res.ok) throw await errorFrom(res);
   return res.blob();
+}
+
+/**
+ * Opens a long response (a Server-Sent Events stream) with the token in the Authorization header
+ * (EventSource cannot send one, and a token in the URL would end up in access logs). Refreshes
+ * once on an expired token, like `request`; the caller reads `res.body`.
+ */
+export async function openStream(path: string, signal: AbortSignal): Promise<Response> {
+  let auth = await getMeta<AuthState>("auth");
+  if (!auth) throw new LoginRequiredError("logged_out");
+  if (auth.expires_at < Date.now() + 15_000) auth = await refresh(auth.access_token);
+  let res = await send(path, { method: "GET", signal }, auth.access_token);
+  if (res.status === 401) {
+    const err = await errorFrom(res);
+    if (err instanceof DeviceRevokedError) throw err;
+    res = await send(path, { method: "GET", signal }, (await refresh(auth.access_token)).access_token);
+  }
+  if (!res.ok) throw await errorFrom(res);
+  return res;
 }

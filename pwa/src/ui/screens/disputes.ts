@@ -12,6 +12,7 @@ import {
   buttonLink, dateTimeInput, dl, emptyState, enumSelect, field, optionSelect, pendingBadge, rejectionNote,
   rejectionsFor, riskBadge, section, statusBadge, textArea, textInput, submitHandler,
 } from "../widgets";
+import { timelineSection } from "./command/timeline";
 import type { Fields, ViewRecord } from "../../types";
 import "./agreements_text";
 import { SUPERVISOR_ROLES, readFullRecord } from "./fullRecord";
@@ -184,6 +185,7 @@ async function detailScreen(ctx: Ctx): Promise<Screen> {
       unitName(o.fields["department_id"]), " ", statusBadge("dispatch_orders", o.fields["status"])))))) : null,
     sessions.length ? section(t("psych"), h("ul", { class: "list" }, sessions.map((s) => h("li", { class: "item" },
       userName(s.fields["psychologist_id"]), " · ", formatDateTime(s.fields["starts_at"]), " ", statusBadge("psych_sessions", s.fields["status"]))))) : null,
+    d.localCreatedAt && !f["created_at"] ? null : timelineSection("disputes", id),
   );
   return { title: t("disputes"), node, live: true };
 }

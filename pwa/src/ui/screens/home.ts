@@ -6,6 +6,7 @@ import { viewCollection } from "../../sync/view";
 import { listRejected } from "../../storage/outbox";
 import { countdown } from "../format";
 import { CLOSED } from "./disputes";
+import { commandTiles } from "./command";
 
 /** A tile with a count, or an action tile (no count, its label says what it does). */
 function tile(href: string, label: string, count?: number, alert = false): HTMLElement {
@@ -56,6 +57,7 @@ async function homeScreen(ctx: Ctx): Promise<Screen> {
     tile("/conflicts", t("conflicts"), openConflicts.length, openConflicts.length > 0),
   );
   if (rejected.length) tiles.push(tile("/outbox", t("rejected"), rejected.length, true));
+  for (const [href, label] of commandTiles(me)) tiles.push(tile(href, label));
   const node = h("div", { class: "stack" }, h("p", { class: "greeting" }, t("quick_resume", { name: me.display_name })), h("div", { class: "tiles" }, tiles));
   return { title: t("home"), node, live: true };
 }

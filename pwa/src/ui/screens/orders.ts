@@ -15,6 +15,7 @@ import {
   rejectionsFor, section, statusBadge, textArea, textInput, submitHandler,
 } from "../widgets";
 import { disputeItem, sortDisputes } from "./disputes";
+import { timelineSection } from "./command/timeline";
 import type { Fields, ViewRecord } from "../../types";
 
 const ADMIN_ROLES = ["community_admin", "street_admin", "district_admin"];
@@ -168,7 +169,8 @@ async function orderDetail(ctx: Ctx): Promise<Screen> {
     actions,
     ["resolved", "verified"].includes(status)
       ? section("双向考核 / Ratings", isAdmin ? field(t("rating"), rating("community_rating")) : null, isDept ? field(t("rating"), rating("department_rating")) : null)
-      : null);
+      : null,
+    o.localCreatedAt && !f["created_at"] ? null : timelineSection("dispatch_orders", id));
   return { title: t("orders"), node, live: true, cleanup: liveCountdowns(node) };
 }
 
