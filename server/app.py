@@ -27,9 +27,9 @@ from server.http.handlers import EXCEPTION_HANDLERS, JsonBodyRequest
 from server.http.middleware import RequestContextMiddleware, configure_logging
 from server.http.openapi import components as openapi_components
 from server.http.overload import Load, LoadShedder
+from server.incentives.controllers import IncentivesController
 from server.live.bus import make_plugin as live_channels
 from server.live.stream import LiveController
-from server.incentives.controllers import IncentivesController
 from server.notify.controllers import NotifyController, PushController, ReachabilityController
 from server.public.controllers import PublicAppealController, TriageController
 from server.public.duty_controllers import DutyController, PublicDutyController

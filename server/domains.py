@@ -18,8 +18,8 @@ from server.disputes.spec import DISPUTES_SPEC, VISITS_SPEC
 from server.inbox.spec import NOTIFICATIONS_SPEC
 from server.org.spec import ORG_UNITS_SPEC
 from server.psych.spec import PSYCH_SESSIONS_SPEC, PSYCH_SLOTS_SPEC
-from server.volunteers.spec import REPORTS_SPEC
 from server.public.duty import DUTY_JOBS
+from server.volunteers.spec import REPORTS_SPEC
 from server.warnings.spec import WARNINGS_SPEC
 
 SPECS = (
