@@ -23,6 +23,7 @@ import { registerAgreementRoutes } from "./ui/screens/agreements";
 import { registerSignatureRoutes } from "./ui/screens/signature";
 import { registerVolunteerRoutes } from "./ui/screens/volunteer";
 import { registerReportRoutes } from "./ui/screens/reports";
+import { registerIncentiveRoutes } from "./ui/screens/incentives";
 import { joinView } from "./ui/screens/join";
 import { registerAppealTriageRoutes } from "./ui/screens/appeals-triage";
 import { registerCommandRoutes, startCommandLive } from "./ui/screens/command";
@@ -58,6 +59,7 @@ registerSignatureRoutes();
 registerReachRoutes();
 registerVolunteerRoutes();
 registerReportRoutes();
+registerIncentiveRoutes();
 registerAppealTriageRoutes();
 registerCommandRoutes();
 

@@ -6,6 +6,7 @@
 import { clear, h } from "./dom";
 import { t, errorText, enumLabel } from "./i18n";
 import "./volunteer-text";
+import "./incentives-text";
 import { formatDateTime } from "./format";
 import { onSyncState, syncState, type SyncState } from "../sync/state";
 import { onBroadcast } from "../sync/events";
@@ -125,9 +126,9 @@ function navLinks(u: User): [string, string][] {
     grid_worker: [["/disputes", "disputes"], ["/reports", "vol_reports"]],
     lawyer: [["/consultations", "consultations"], ["/disputes", "disputes"], ["/agreements", "agreements"]],
     psychologist: [["/psych", "psych"]],
-    community_admin: [["/triage", "triage"], ["/appeals", "appeals_triage"], ["/orders", "orders"], ["/reports", "vol_reports"]],
+    community_admin: [["/triage", "triage"], ["/appeals", "appeals_triage"], ["/orders", "orders"], ["/reports", "vol_reports"], ["/incentives", "inc_nav"]],
     department_officer: [["/orders", "orders"]],
-    street_admin: [["/triage", "triage"], ["/orders", "orders"]],
+    street_admin: [["/triage", "triage"], ["/orders", "orders"], ["/incentives", "inc_nav"]],
     district_admin: [["/triage", "triage"], ["/orders", "orders"]],
     volunteer: [["/volunteer/reports", "vol_my_reports"], ["/volunteer/me", "vol_points_awards"]],
   };
