@@ -5,11 +5,15 @@ once), and the fund's figures on screen equal the server's.  Screenshots: test-a
 
 from __future__ import annotations
 
+import io
 import json
 import time
 import urllib.request
 import uuid
+from pathlib import Path
 from typing import Any
+
+import openpyxl
 
 from .conftest import PASSWORD, go, login, shot, sync_now
 from .test_field_day import _api
@@ -132,3 +136,35 @@ def test_community_admin_invites_awards_once_and_sees_the_fund(
         assert figure.get_attribute("data-fen") == str(fund[key]), key
         assert (figure.text_content() or "").strip() == _yuan(fund[key]), key
     shot(page, "16-admin-fund")
+
+    # the payout: admin.a proposes the batch, street.a approves, downloads the sheet, marks paid
+    go(page, "#/incentives/propose", f"input[name=award][value='{mine[0]['id']}']")
+    page.uncheck("input[name=award]")
+    page.check(f"input[name=award][value='{mine[0]['id']}']")
+    page.click("form button[type=submit]")
+    page.wait_for_selector(".batch .status-proposed", timeout=15000)
+    assert page.locator(".batch button.approve").count() == 0  # community admins never approve
+
+    street_page = login(new_context(), server_url, "street.a")
+    go(street_page, "#/incentives/batches", ".batch button.approve")
+    street_page.click(".batch button.approve")
+    street_page.wait_for_selector(".batch .status-approved", timeout=15000)
+    with street_page.expect_download() as got:
+        street_page.click(".batch button.download")
+    sheet = openpyxl.load_workbook(io.BytesIO(Path(got.value.path()).read_bytes()))
+    assert "12.5" in " ".join(str(c.value) for row in sheet.active.iter_rows() for c in row)
+    go(street_page, "#/incentives/batches", ".batch button.mark-paid")
+    street_page.click(".batch button.mark-paid")
+    street_page.wait_for_selector(".batch .status-paid", timeout=15000)
+    shot(street_page, "16-admin-paid")
+    paid = _api(
+        server_url, f"/api/incentives/fund?org_unit_id={community}", None, admin["access_token"]
+    )
+    assert paid["paid"] == fund["paid"] + 1250
+
+    # offline: the actions say a network is needed
+    page.context.set_offline(True)
+    go(page, "#/incentives/invite", "main button")
+    page.click("main button")
+    page.wait_for_selector("text=此操作需要联网", timeout=10000)
+    page.context.set_offline(False)

@@ -8,7 +8,7 @@
 import { h, formValues, toast } from "../dom";
 import { t } from "../i18n";
 import { formatDateTime } from "../format";
-import { navigate, route, type Ctx, type Screen } from "../app";
+import { navigate, render, route, type Ctx, type Screen } from "../app";
 import { viewCollection } from "../../sync/view";
 import { listRecords } from "../../storage/records";
 import { communityOf, userName } from "../directory";
@@ -250,7 +250,7 @@ function batchItem(b: Batch, canApprove: boolean): HTMLElement {
       busy = true;
       try {
         await run();
-        navigate("/incentives/batches");
+        await render(); // the same screen again, with the batch's new state
       } catch (e) {
         msg.say(problem(e), true);
       } finally {
