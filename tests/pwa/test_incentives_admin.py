@@ -162,6 +162,31 @@ def test_community_admin_invites_awards_once_and_sees_the_fund(
     )
     assert paid["paid"] == fund["paid"] + 1250
 
+    # a street admin who proposed a batch cannot approve it: the server's words on screen
+    extra = _api(
+        server_url,
+        "/api/incentives/awards",
+        {
+            "volunteer_id": joined["id"],
+            "amount_fen": 500,
+            "reason": "再次发现隐患",
+            "source_collection": "reports",
+            "source_id": report_id,
+            "idempotency_key": str(uuid.uuid4()),
+        },
+        admin["access_token"],
+    )
+    own = _api(
+        server_url,
+        "/api/incentives/batches",
+        {"org_unit_id": community, "award_ids": [extra["id"]]},
+        street["access_token"],
+    )
+    street_page.reload()
+    street_page.wait_for_selector(f".batch[data-id='{own['id']}'] button.approve", timeout=15000)
+    street_page.click(f".batch[data-id='{own['id']}'] button.approve")
+    street_page.wait_for_selector("text=提交人不能审核自己的批次", timeout=10000)
+
     # offline: the actions say a network is needed
     page.context.set_offline(True)
     go(page, "#/incentives/invite", "main button")
