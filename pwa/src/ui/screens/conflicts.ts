@@ -9,7 +9,7 @@ import { route, type Ctx, type Screen } from "../app";
 import { saveChanges, viewCollection, viewRecord } from "../../sync/view";
 import { fieldSpec } from "../../schema";
 import { userName } from "../directory";
-import { conflictRecord, readableValue, recordCard, sideFacts } from "./conflicts_record";
+import { changedFields, conflictRecord, readableValue, recordCard, sideFacts } from "./conflicts_record";
 import { emptyState, enumSelect, field, pendingBadge, statusBadge, textArea } from "../widgets";
 import type { Fields } from "../../types";
 
@@ -56,8 +56,9 @@ async function detailScreen(ctx: Ctx): Promise<Screen> {
   const targetName = rec.title;
   const card = await recordCard(f, rec);
   // Each side in words: the record's fields for a delete conflict, the field's value otherwise.
+  const changed = changedFields(f);
   const sideNodes = await Promise.all([f["base"], f["theirs"], f["yours"]].map(async (v) =>
-    isDeleteKind && !fieldName ? sideFacts(coll, v) : h("pre", { class: "value" }, await readableValue(coll, fieldName, v))));
+    isDeleteKind && !fieldName ? sideFacts(coll, v, changed) : h("pre", { class: "value" }, await readableValue(coll, fieldName, v))));
   const resolutionText = f["status"] === "resolved" ? await show(coll, fieldName, kind, f["resolution"]) : "";
   const resolve = async (value: unknown) => {
     await saveChanges("conflicts", id, { status: "resolved", resolution: value });

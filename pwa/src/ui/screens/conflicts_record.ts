@@ -21,7 +21,15 @@ addText({
   conflict_record_deleted: ["（已删除）", "(deleted)"],
   conflict_photo_count: ["{n} 张", "{n}"],
   conflict_located: ["已定位", "Located"],
+  conflict_label_created_by: ["登记人", "Recorded by"],
+  conflict_no_change: ["（无改动）", "(no change)"],
 });
+
+/** Labels fieldLabel does not know yet (it would show the raw field name). */
+const EXTRA_LABELS: Record<string, string> = { created_by: "conflict_label_created_by" };
+function label(name: string): string {
+  return EXTRA_LABELS[name] ? t(EXTRA_LABELS[name]!) : fieldLabel(name);
+}
 
 /** Bookkeeping fields a person does not decide on. */
 const HIDDEN = new Set(["id", "version", "updated_at", "scope_org_id", "deleted"]);
@@ -87,9 +95,11 @@ function fieldOrder(collection: string, fields: Fields): string[] {
 }
 
 /** Labelled, readable facts of a set of field values. */
-export async function recordFacts(collection: string, fields: Fields): Promise<HTMLElement> {
-  const rows = await Promise.all(fieldOrder(collection, fields).map(async (n) =>
-    [h("dt", null, fieldLabel(n)), h("dd", null, await readableValue(collection, n, fields[n]))]));
+export async function recordFacts(collection: string, fields: Fields, only?: Set<string>): Promise<HTMLElement> {
+  const names = fieldOrder(collection, fields).filter((n) => !only || only.has(n));
+  if (!names.length) return h("p", { class: "value" }, t("conflict_no_change"));
+  const rows = await Promise.all(names.map(async (n) =>
+    [h("dt", null, label(n)), h("dd", null, await readableValue(collection, n, fields[n]))]));
   return h("dl", { class: "facts" }, rows);
 }
 
@@ -124,8 +134,22 @@ export async function recordCard(conflict: Fields, rec: ConflictRecord): Promise
     await recordFacts(coll, rec.fields));
 }
 
-/** One side of a delete conflict: the record's values, or "deleted". */
-export async function sideFacts(collection: string, value: unknown): Promise<HTMLElement> {
+/**
+ * The fields a delete conflict's sides disagree on (the record itself is in the card above):
+ * those where the edit made theirs or yours differ from the base.
+ */
+export function changedFields(conflict: Fields): Set<string> {
+  const base = isFields(conflict["base"]) ? conflict["base"] : {};
+  const changed = new Set<string>();
+  for (const side of [conflict["theirs"], conflict["yours"]]) {
+    if (!isFields(side)) continue;
+    for (const [k, v] of Object.entries(side)) if (JSON.stringify(v) !== JSON.stringify(base[k])) changed.add(k);
+  }
+  return changed;
+}
+
+/** One side of a delete conflict: "deleted", or its values of the fields that changed. */
+export async function sideFacts(collection: string, value: unknown, changed: Set<string>): Promise<HTMLElement> {
   if (!isFields(value)) return h("p", { class: "value" }, value === null || value === undefined ? t("conflict_record_deleted") : String(value));
-  return recordFacts(collection, value);
+  return recordFacts(collection, value, changed);
 }
