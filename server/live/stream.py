@@ -113,6 +113,7 @@ class LiveController(Controller):
 
     @get(
         "/",
+        media_type="text/event-stream",
         security=PUBLIC,  # authenticated here: by bearer header or by ticket (see the module)
         responses=errors(400, 401, 403, 404),
     )

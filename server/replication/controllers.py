@@ -121,7 +121,7 @@ class SyncController(Controller):
         finally:
             _pushing.discard(device)
 
-    @get("/events", responses=errors(401, 503))
+    @get("/events", media_type="text/event-stream", responses=errors(401, 503))
     async def events(self, request: AuthRequest) -> ServerSentEvent:
         """Server-Sent Events while the app is open: `event: poke` (no data) when a commit
         touches a scope this user reads, coalesced; pull then (docs/sync.md "Pokes")."""

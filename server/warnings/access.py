@@ -1,6 +1,7 @@
 """Who may read, raise and acknowledge warnings.
 
-Everyone but department officers sees the warnings of their scope.  Rules raise warnings; an
+Everyone but department officers and volunteers sees the warnings of their scope (a warning's
+message names the dispute, and a volunteer is not staff: they see only their own reports).  Rules raise warnings; an
 admin may raise one by hand (source `manual`) in their scope.  After that a warning only
 collects acknowledgements, each user adding their own.
 """
@@ -17,12 +18,16 @@ def warning_scope(record: PermissionRecord) -> tuple[str | None, str | None]:
     return id_of(record.get("org_unit_id")), None
 
 
+#: roles whose devices hold no warnings at all
+NO_WARNINGS = frozenset({"department_officer", "volunteer"})
+
+
 def can_read_warning(p: Principal, tree: OrgTree, record: PermissionRecord) -> bool:
-    return p.role != "department_officer" and in_scope(p, tree, record.get("org_unit_id"))
+    return p.role not in NO_WARNINGS and in_scope(p, tree, record.get("org_unit_id"))
 
 
 def warning_feed_scope(p: Principal, tree: OrgTree) -> FeedScope:
-    if p.role == "department_officer":
+    if p.role in NO_WARNINGS:
         return NOTHING
     return FeedScope(subtree=scope_root(p, tree))
 
