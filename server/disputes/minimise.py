@@ -14,13 +14,16 @@ from __future__ import annotations
 from typing import Any
 
 from server.accounts.principal import Principal
+from server.geo.privacy import masked_text, party_names
 from server.permissions import holds_less
 from server.specs import PermissionRecord
 
 #: risk levels a supervisor acts on from the phone
 ATTENTION_RISKS = frozenset({"orange", "red"})
-#: the dispute fields a supervisor's copy reduces (they may not write them from that copy)
-REDUCED_DISPUTE_FIELDS = frozenset({"parties"})
+#: the dispute fields a supervisor's copy reduces (they may not write them from that copy):
+#: the parties, and the free text a grid worker may have typed a phone or a name into
+REDUCED_DISPUTE_FIELDS = frozenset({"parties", "title", "description"})
+_FREE_TEXT = ("title", "description")
 
 
 def mask_name(name: Any) -> str:
@@ -47,6 +50,11 @@ def dispute_on_device(p: Principal, record: PermissionRecord) -> PermissionRecor
     if not needs_supervisor(record):
         return None
     parties = record.get("parties")
-    if not parties:
-        return record
-    return {**record, "parties": [reduced_party(party) for party in parties]}
+    names = party_names(parties)
+    copy = {**record}
+    for field in _FREE_TEXT:
+        if isinstance(record.get(field), str):
+            copy[field] = masked_text(record[field], names)
+    if parties:
+        copy["parties"] = [reduced_party(party) for party in parties]
+    return copy

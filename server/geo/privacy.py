@@ -31,6 +31,12 @@ def party_names(parties: Any) -> list[str]:
 def safe_title(text: Any, names: Iterable[str] = ()) -> str:
     """`text` fit for the map: no phone or ID numbers, no party's full name, at most 120
     characters."""
+    out = masked_text(text, names)
+    return out if len(out) <= MAX_TITLE else out[: MAX_TITLE - 1] + "…"
+
+
+def masked_text(text: Any, names: Iterable[str] = ()) -> str:
+    """Free text with phone and ID numbers masked and the parties' full names masked."""
     if not isinstance(text, str):
         return ""
     out = _ID_NUMBER.sub(r"\1********\2", text)
@@ -39,4 +45,4 @@ def safe_title(text: Any, names: Iterable[str] = ()) -> str:
     for name in sorted(set(names), key=len, reverse=True):
         if len(name) >= 2:
             out = out.replace(name, mask_name(name))
-    return out if len(out) <= MAX_TITLE else out[: MAX_TITLE - 1] + "…"
+    return out
