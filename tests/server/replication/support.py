@@ -68,16 +68,20 @@ def free_window(hours: float = 1.0) -> tuple[str, str]:
     return iso(start), iso(start + timedelta(hours=hours))
 
 
-_sessions: dict[str, Session] = {}
+_sessions: dict[str, tuple[float, Session]] = {}
+#: a shared login is renewed well before its access token expires (900 s): a whole run on a
+#: busy machine takes longer than that
+_RELOGIN_AFTER_SECONDS = 600.0
 
 
 async def as_user(client: Any, username: str) -> Session:
     """This user's shared test device (one login per user per run: logins are slow).  Tests
     that depend on seq numbers or device state log in afresh with `login`."""
-    session = _sessions.get(username)
-    if session is None or session.client is not client:
-        session = _sessions[username] = await login(client, username)
-    return session
+    cached = _sessions.get(username)
+    now = time.monotonic()
+    if cached is None or cached[1].client is not client or now - cached[0] > _RELOGIN_AFTER_SECONDS:
+        cached = _sessions[username] = (now, await login(client, username))
+    return cached[1]
 
 
 def new_session(psychologist_id: str, room: uuid.UUID = ROOM_A, **fields: Any) -> dict[str, Any]:
