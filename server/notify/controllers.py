@@ -145,7 +145,9 @@ class NotifyController(Controller):
     @get("/codes/{code:str}", security=BEARER, responses=errors(401, 404))
     async def code(self, request: Request[Principal, Any, Any], code: FromPath[str]) -> CodeOut:
         """Where the short code of an SMS sent to the caller leads (404 for anyone else's)."""
-        url = await sms.code_target(code[:12], request.user.user_id) if len(code) <= 12 else None
+        # a code is a few ASCII letters and digits; anything else (a NUL, say) matches nothing
+        plausible = len(code) <= 12 and code.isascii() and code.isalnum()
+        url = await sms.code_target(code, request.user.user_id) if plausible else None
         if url is None:
             raise ApiError(404, "not_found", "no such code")
         return CodeOut(code=code.upper(), url=url)

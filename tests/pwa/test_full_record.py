@@ -40,7 +40,7 @@ def _dispute_with_parties(base: str, risk: str) -> str:
                         "hlc": f"{1764000000000:013d}-0001-{body['device_id']}",
                         "fields": {
                             "community_id": COMMUNITY_A,
-                            "title": f"完整信息 {risk}",
+                            "title": "完整信息 " + {"blue": "低风险", "orange": "高风险"}.get(risk, "风险"),
                             "risk_level": risk,
                             "channel": "door_to_door",
                             "parties": [{"name": "张三", "phone": PHONE, "role": "申请人"}],
