@@ -229,6 +229,9 @@ async def test_oversize_bodies_on_every_endpoint(
 async def test_bad_path_and_query_parameters(
     client: Any, endpoints: list[Endpoint], admin: Any
 ) -> None:
+    # the first pull builds the org-ancestors table the pull's SQL pre-filter reads (derived
+    # data, not a write of the request): build it before counting
+    assert (await client.get("/api/sync/pull", headers=admin.headers)).status_code == 200
     before = await _fingerprint()
     problems: list[str] = []
     for endpoint in endpoints:
