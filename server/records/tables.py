@@ -20,3 +20,15 @@ class Attachment(Table, tablename="attachments"):
     size = Integer()
     created_by = UUID(null=True, default=None)
     created_at = Timestamptz()
+
+
+class AttachmentHolder(Table, tablename="attachment_holders"):
+    """Who has uploaded a photo's bytes.  Photos are stored once per content hash, so a second
+    person uploading the same picture (a shared icon, a forwarded photo) proves they hold it
+    and may name it in their own records, though the first uploader is the one `attachments`
+    remembers.  Uploading is proof of possession; naming a hash one merely saw is not."""
+
+    key = Varchar(length=110, unique=True)  # "<sha256>/<user id>": one row per holder
+    sha256 = Varchar(length=64, index=True)
+    user_id = UUID(index=True)
+    created_at = Timestamptz()

@@ -14,7 +14,7 @@ from server import permissions, specs
 from server.accounts.principal import Principal
 from server.http.errors import ApiError
 from server.org.tree import load_tree
-from server.records.tables import Attachment
+from server.records.tables import Attachment, AttachmentHolder
 from server.replication.rows import row_to_record
 from server.settings import get_settings
 
@@ -59,20 +59,31 @@ async def store(principal: Principal, sha256: str, data: bytes) -> tuple[bool, d
     if content_type is None:
         raise ApiError(415, "unsupported_media_type", "only JPEG, PNG and WebP images are accepted")
     meta = {"sha256": sha256, "content_type": content_type, "size": len(data)}
-    if await Attachment.exists().where(Attachment.sha256 == sha256):
-        return False, meta
-    path = _path(sha256)
-    await asyncio.to_thread(_write_atomically, path, data)
-    await Attachment.insert(
-        Attachment(
+    now = datetime.now(UTC)
+    created = not await Attachment.exists().where(Attachment.sha256 == sha256)
+    if created:
+        path = _path(sha256)
+        await asyncio.to_thread(_write_atomically, path, data)
+        await Attachment.insert(
+            Attachment(
+                sha256=sha256,
+                content_type=content_type,
+                size=len(data),
+                created_by=principal.user_id,
+                created_at=now,
+            )
+        ).on_conflict(action="DO NOTHING")
+    # Whoever sent the bytes holds them, first or not: the same photo from two phones (a
+    # forwarded picture, one icon) must be nameable by both.
+    await AttachmentHolder.insert(
+        AttachmentHolder(
+            key=f"{sha256}/{principal.user_id}",
             sha256=sha256,
-            content_type=content_type,
-            size=len(data),
-            created_by=principal.user_id,
-            created_at=datetime.now(UTC),
+            user_id=principal.user_id,
+            created_at=now,
         )
     ).on_conflict(action="DO NOTHING")
-    return True, meta
+    return created, meta
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
@@ -104,7 +115,9 @@ async def stored_bytes(sha256: str) -> bytes | None:
 
 
 async def _may_read(principal: Principal, sha256: str, uploader: Any) -> bool:
-    if uploader == principal.user_id:
+    if uploader == principal.user_id or await AttachmentHolder.exists().where(
+        AttachmentHolder.key == f"{sha256}/{principal.user_id}"
+    ):
         return True
     tree = await load_tree()
     pattern = f"%{sha256}%"

@@ -243,3 +243,29 @@ async def test_naming_a_hash_in_a_visit_does_not_grant_the_photo(client: Any) ->
     own = await create_dispute(thief, community=COMMUNITY_B)
     await thief.push_one("visits", None, {"dispute_id": own, "kind": "visit", "photos": [sha]})
     await assert_unreadable(thief, sha)
+
+
+async def test_uploading_the_same_bytes_proves_possession(client: Any) -> None:
+    """Photos are stored once per content hash.  A second person who uploads the very same
+    picture (a forwarded photo, one icon used twice) holds its bytes: they may name it in their
+    own record and read it back, though the first uploader is the one the store remembers.
+    Without the upload the same record is refused (the test above)."""
+    first = await as_user(client, "gw.a1")
+    sha, data = image()
+    await _put(first, sha, data)
+    await create_dispute(first, photos=[sha])
+
+    second = await as_user(client, "gw.b1")
+    refused = await second.push_one(
+        "disputes", None, new_dispute(community=COMMUNITY_B, photos=[sha])
+    )
+    assert_refused(refused)
+    await _put(second, sha, data)
+    result = await second.push_one(
+        "disputes", None, new_dispute(community=COMMUNITY_B, photos=[sha])
+    )
+    assert result["status"] == "applied", result
+    response = await second.get(f"/api/attachments/{sha}")
+    assert response.status_code == 200 and response.content == data
+    # and it grants nothing to a third person who neither holds the bytes nor sees either record
+    await assert_unreadable(await as_user(client, "dept.housing"), sha)
