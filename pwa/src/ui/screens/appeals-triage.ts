@@ -11,7 +11,7 @@ import { enumLabel, t } from "../i18n";
 import { formatDateTime } from "../format";
 import { request } from "../../api/client";
 import { route, type Ctx, type Screen } from "../app";
-import { gridsOf, unitName } from "../directory";
+import { gridsOf, loadDirectory, unitName } from "../directory";
 import { viewCollection } from "../../sync/view";
 import { optionSelect } from "../widgets";
 import { SERVICES, serviceName, problem } from "./public/common";
@@ -62,6 +62,7 @@ async function triageScreen(_ctx: Ctx): Promise<Screen> {
   const node = h("div", { class: "stack" });
   const load = async () => {
     try {
+      await loadDirectory(); // the grid pickers: the first pull may have landed a moment ago
       const items = await request<TriageItem[]>("/api/triage/appeals?triage=pending");
       node.replaceChildren(items.length
         ? h("ul", { class: "list", "data-testid": "appeal-triage" }, await Promise.all(items.map((i) => itemView(i, () => void load()))))
