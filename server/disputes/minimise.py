@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from server.accounts.principal import Principal
-from server.geo.privacy import masked_text, party_names
+from server.geo.privacy import mask_name, masked_text, party_names
 from server.permissions import holds_less
 from server.specs import PermissionRecord
 
@@ -24,12 +24,6 @@ ATTENTION_RISKS = frozenset({"orange", "red"})
 #: the parties, and the free text a grid worker may have typed a phone or a name into
 REDUCED_DISPUTE_FIELDS = frozenset({"parties", "title", "description"})
 _FREE_TEXT = ("title", "description")
-
-
-def mask_name(name: Any) -> str:
-    """张三 → 张*: the first character and one star (the length is not told either)."""
-    text = str(name or "").strip()
-    return f"{text[0]}*" if text else "*"
 
 
 def reduced_party(party: Any) -> dict[str, Any]:

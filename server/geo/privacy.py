@@ -15,8 +15,11 @@ _ID_NUMBER = re.compile(r"(?<![0-9Xx])(\d{6})\d{8}(\d{3}[0-9Xx])(?![0-9Xx])")
 MAX_TITLE = 120
 
 
-def mask_name(name: str) -> str:
-    return name[:1] + "*" * max(1, len(name) - 1)
+def mask_name(name: Any) -> str:
+    """张三 → 张*: the first character and one star (the length is not told either), the form
+    COMMAND_API.md gives for a party on a supervisor's device; the map and titles use it too."""
+    text = str(name or "").strip()
+    return f"{text[0]}*" if text else "*"
 
 
 def party_names(parties: Any) -> list[str]:
