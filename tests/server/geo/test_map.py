@@ -120,7 +120,7 @@ async def test_the_map_places_colours_and_labels_the_subtree(
     assert order["properties"]["status"] == "issued"
     assert order["properties"]["risk_level"] == "red"  # its dispute's colour
     assert order["geometry"]["coordinates"] == [113.9101, 22.7845]  # at its dispute
-    assert order["properties"]["title"] == "王**家漏水，请到场"
+    assert order["properties"]["title"] == "王*家漏水，请到场"
 
     warning = await warning_about(admin, case["red"])
     assert warning["properties"]["level"] == "red" and warning["properties"]["status"] == "open"
