@@ -13,9 +13,17 @@ VERSION = "1.38.0"
 DESCRIPTION = "disputes: fill the milestones; indexes by creation time and cited dispute"
 
 INDEXES = (
-    "CREATE INDEX IF NOT EXISTS disputes_created ON disputes (created_at)",
     "CREATE INDEX IF NOT EXISTS dispatch_orders_dispute ON dispatch_orders (dispute_id)",
 )
+#: a month's disputes by creation time.  On PostgreSQL the index also carries every column the
+#: appeals figures read, so a district month is an index-only scan of narrow entries instead of
+#: a scan of the wide rows (titles, descriptions, parties); SQLite has no INCLUDE
+CREATED_INDEX = {
+    "postgres": "CREATE INDEX IF NOT EXISTS disputes_created ON disputes (created_at) INCLUDE "
+    "(community_id, deleted, service_type, channel, category, risk_level, id, resolved_at, "
+    "first_action_at, rated_at, last_rating)",
+    "sqlite": "CREATE INDEX IF NOT EXISTS disputes_created ON disputes (created_at)",
+}
 
 
 class RawTable(Table):
@@ -26,9 +34,9 @@ async def forwards():
     manager = MigrationManager(migration_id=ID, app_name="disputes", description=DESCRIPTION)
 
     async def fill():
-        for sql in INDEXES:
-            await RawTable.raw(sql)
         postgres = RawTable._meta.db.engine_type == "postgres"
+        for sql in (*INDEXES, CREATED_INDEX["postgres" if postgres else "sqlite"]):
+            await RawTable.raw(sql)
         await RawTable.raw(refresh_sql(postgres))
 
     manager.add_raw(fill)
