@@ -12,6 +12,7 @@ are a scan of the window's disputes with no aggregation over the facts per reque
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -155,35 +156,41 @@ _SETS = (("community", "community_id"), *((n, c) for n, c in BREAKDOWNS.items())
 
 
 async def _one_pass(w: StatsWindow) -> AppealFigures:
-    """PostgreSQL: every appeals figure in one statement and one scan of the month's disputes
-    (docs/performance.md): each received dispute once with its milestones (kept on its row at
-    write time), counted by GROUPING SETS, the medians by percentile_cont.  The same
-    definitions as the portable queries (SQLite), which the tests hold both engines to."""
+    """PostgreSQL: every appeals figure in two statements run side by side, each one scan of
+    the month's disputes with their milestones (kept on the row at write time; no join, no
+    aggregation over the facts): the counts by GROUPING SETS, the two medians by
+    percentile_cont (docs/performance.md).  The same definitions as the portable queries
+    (SQLite), which the tests hold both engines to."""
     rows_sql, rows_args = _per_dispute(w)
     columns = [c for _, c in _SETS]
     grouping = f"GROUPING({', '.join(columns)})"
     sets = ", ".join(f"({c})" for c in columns)
-    statement = (
-        f"WITH d AS MATERIALIZED ({rows_sql}) "
+    counts = (
         f"SELECT {grouping} AS g, community_id::text AS community, "
-        f"{', '.join(columns[1:])}, rating, COUNT(*) AS n, COUNT(resolve_h) AS resolved, "
-        "NULL::float8 AS resolve_median, NULL::float8 AS first_median "
-        f"FROM d GROUP BY GROUPING SETS ({sets}, (rating)) "
-        f"UNION ALL SELECT -1, NULL, {', '.join('NULL' for _ in columns[1:])}, NULL, 0, 0, "
-        "percentile_cont(0.5) WITHIN GROUP (ORDER BY resolve_h), "
-        "percentile_cont(0.5) WITHIN GROUP (ORDER BY first_h) FROM d"
+        f"{', '.join(columns[1:])}, rating, COUNT(*) AS n, COUNT(resolve_h) AS resolved "
+        f"FROM ({rows_sql}) AS d GROUP BY GROUPING SETS ({sets}, (rating))"
     )
-    rows = await sql.fetch_big(statement, *rows_args)
+    medians = (
+        "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY resolve_h) AS resolve_median, "
+        "percentile_cont(0.5) WITHIN GROUP (ORDER BY first_h) AS first_median "
+        f"FROM ({rows_sql}) AS d"
+    )
+    if sql.side_by_side():
+        rows, middle = await asyncio.gather(
+            sql.fetch_big(counts, *rows_args), sql.fetch_big(medians, *rows_args)
+        )
+    else:
+        rows = await sql.fetch_big(counts, *rows_args)
+        middle = await sql.fetch_big(medians, *rows_args)
     out = AppealFigures()
     out.by = _zero_breakdowns()
     ratings = dict.fromkeys(SATISFACTION_LEVELS.split(), 0)
     full = (1 << len(columns)) - 1  # GROUPING() of a row grouped by none of the columns
+    if middle:
+        out.median_hours_to_resolve = _rounded(middle[0]["resolve_median"])
+        out.median_hours_to_first_action = _rounded(middle[0]["first_median"])
     for row in rows:
         g = int(row["g"])
-        if g == -1:
-            out.median_hours_to_resolve = _rounded(row["resolve_median"])
-            out.median_hours_to_first_action = _rounded(row["first_median"])
-            continue
         if g == full:  # the (rating) set
             if row["rating"] in ratings:
                 ratings[row["rating"]] += int(row["n"])

@@ -153,5 +153,5 @@ async def test_milestones_never_travel_and_no_push_writes_them(client: Any) -> N
     # a push naming one is refused and changes nothing
     for name, value in (("resolved_at", "2020-01-01T00:00:00.000Z"), ("last_rating", "satisfied")):
         result = await gw.push_one("disputes", dispute_id, {name: value}, base_version=2)
-        assert_rejected(result, result["error"]["code"])
+        assert_rejected(result, "unknown_field")
     assert await milestones(dispute_id) == before
