@@ -52,6 +52,8 @@ log = logging.getLogger("doorstep.command.archive")
 ON_REQUEST_ROWS = 25_000
 #: how long a stored workbook of the month under way is served before a rebuild
 OPEN_MONTH_MAX_AGE = timedelta(hours=1)
+#: the Celery task that builds one unit's month (server/command/tasks.py)
+BUILD_MONTHLY_REPORT = "command.build_monthly_report"
 #: what a request told to wait is asked to wait before asking again
 RETRY_AFTER_SECONDS = 5
 #: a build that has said nothing for this long is taken for dead (a killed worker)
@@ -244,9 +246,10 @@ def queue(unit_id: UUID, month: str) -> None:
     (one build per unit and month at a time)."""
     if get_settings().redis_url:
         try:
-            from server.command.tasks import build_monthly_report
+            from server.worker import app  # Celery is for production; embedded mode never loads it
 
-            build_monthly_report.delay(str(unit_id), month)
+            # by name: server/command/tasks.py declares it (and imports this module)
+            app.send_task(BUILD_MONTHLY_REPORT, args=[str(unit_id), month])
             return
         except Exception:  # a broker outage: build here rather than not at all
             log.exception("could not queue the monthly report; building in this process")

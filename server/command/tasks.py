@@ -13,7 +13,7 @@ from uuid import UUID
 from server.command import archive
 from server.worker import app
 
-BUILD_MONTHLY_REPORT = "command.build_monthly_report"
+BUILD_MONTHLY_REPORT = archive.BUILD_MONTHLY_REPORT
 BUILD_LAST_MONTH_REPORTS = "command.build_last_month_reports"
 
 
