@@ -272,6 +272,8 @@ async def explain() -> None:
     await command_stats(window)
     conn = await asyncpg.connect(os.environ["DOORSTEP_DATABASE_URL"])
     try:
+        # as the server runs the big figure queries (sql.fetch_big)
+        await conn.execute(f"SET work_mem = '{sql.BIG_QUERY_WORK_MEM}'")
         for index, (text, args) in enumerate(captured, start=1):
             compiled, values = QueryString(text, *args).compile_string(engine_type="postgres")
             plan = await conn.fetch("EXPLAIN (ANALYZE, COSTS OFF) " + compiled, *values)
