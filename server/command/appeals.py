@@ -156,48 +156,45 @@ _SETS = (("community", "community_id"), *((n, c) for n, c in BREAKDOWNS.items())
 
 
 async def _one_pass(w: StatsWindow) -> AppealFigures:
-    """PostgreSQL: the appeals figures in two statements run side by side, each one scan of
-    the month's disputes reading their milestones (kept on the row at write time; no join, no
-    aggregation over the facts; docs/performance.md): the counts by GROUPING SETS, and the
-    ratings (one filtered count per level) with the two medians by percentile_cont, so the
-    two share the work about evenly.  The same definitions as the portable queries (SQLite),
-    which the tests hold both engines to."""
-    where, args = received_where(w)
-    resolved, resolved_args = resolved_by_end(w)
+    """PostgreSQL: every appeals figure in two statements run side by side, each one scan of
+    the month's disputes with their milestones (kept on the row at write time; no join, no
+    aggregation over the facts): the counts by GROUPING SETS, the two medians by
+    percentile_cont (docs/performance.md).  The same definitions as the portable queries
+    (SQLite), which the tests hold both engines to."""
     rows_sql, rows_args = _per_dispute(w)
     columns = [c for _, c in _SETS]
-    levels = SATISFACTION_LEVELS.split()
+    grouping = f"GROUPING({', '.join(columns)})"
+    sets = ", ".join(f"({c})" for c in columns)
     counts = (
-        f"SELECT GROUPING({', '.join(columns)}) AS g, community_id::text AS community, "
-        f"{', '.join(columns[1:])}, COUNT(*) AS n, "
-        f"COUNT(*) FILTER (WHERE {resolved}) AS resolved FROM disputes d WHERE {where} "
-        f"GROUP BY GROUPING SETS ({', '.join(f'({c})' for c in columns)})"
-    )
-    rated = ", ".join(
-        f"COUNT(*) FILTER (WHERE rating = '{level}') AS rated_{level}" for level in levels
+        f"SELECT {grouping} AS g, community_id::text AS community, "
+        f"{', '.join(columns[1:])}, rating, COUNT(*) AS n, COUNT(resolve_h) AS resolved "
+        f"FROM ({rows_sql}) AS d GROUP BY GROUPING SETS ({sets}, (rating))"
     )
     medians = (
         "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY resolve_h) AS resolve_median, "
-        f"percentile_cont(0.5) WITHIN GROUP (ORDER BY first_h) AS first_median, {rated} "
+        "percentile_cont(0.5) WITHIN GROUP (ORDER BY first_h) AS first_median "
         f"FROM ({rows_sql}) AS d"
     )
     if sql.side_by_side():
         rows, middle = await asyncio.gather(
-            sql.fetch_big(counts, *resolved_args, *args), sql.fetch_big(medians, *rows_args)
+            sql.fetch_big(counts, *rows_args), sql.fetch_big(medians, *rows_args)
         )
     else:
-        rows = await sql.fetch_big(counts, *resolved_args, *args)
+        rows = await sql.fetch_big(counts, *rows_args)
         middle = await sql.fetch_big(medians, *rows_args)
     out = AppealFigures()
     out.by = _zero_breakdowns()
-    ratings = dict.fromkeys(levels, 0)
+    ratings = dict.fromkeys(SATISFACTION_LEVELS.split(), 0)
+    full = (1 << len(columns)) - 1  # GROUPING() of a row grouped by none of the columns
     if middle:
         out.median_hours_to_resolve = _rounded(middle[0]["resolve_median"])
         out.median_hours_to_first_action = _rounded(middle[0]["first_median"])
-        ratings = {level: int(middle[0][f"rated_{level}"] or 0) for level in levels}
-    out.satisfaction = _satisfaction_figures(ratings)
     for row in rows:
         g = int(row["g"])
+        if g == full:  # the (rating) set
+            if row["rating"] in ratings:
+                ratings[row["rating"]] += int(row["n"])
+            continue
         index = next(i for i, _ in enumerate(columns) if not g & (1 << (len(columns) - 1 - i)))
         name, column = _SETS[index]
         if name == "community":
@@ -207,6 +204,7 @@ async def _one_pass(w: StatsWindow) -> AppealFigures:
         else:
             key = row[column] if row[column] is not None else UNSPECIFIED
             out.by[name][key] = out.by[name].get(key, 0) + int(row["n"])
+    out.satisfaction = _satisfaction_figures(ratings)
     return out
 
 
