@@ -8,7 +8,9 @@ with bulk SQL (`INSERT ... SELECT FROM generate_series`: records, visits, warnin
 lifecycle facts, shaped as the push path leaves them), then measures against `doorstep serve`:
 the stats answer (median of `--rounds`, target <= 300 ms) beside a baseline measured in the
 same run (raw asyncpg counts of the same disputes and orders: the least any answer must read),
-and the monthly .xlsx (median of 3, target <= 5 s).  `--explain` also prints the EXPLAIN
+and the monthly .xlsx: the district month is a stored document (server/command/archive.py), so
+the first request is answered 202 while it is built (the build time, printed as such) and the
+next `--xlsx-rounds` are served from the stored file (median; target <= 5 s).  `--explain` also prints the EXPLAIN
 ANALYZE plan of every query of the stats answer (docs/performance.md).  Not a test.
 """
 
@@ -165,10 +167,60 @@ async def generate(url: str, disputes: int, orders: int) -> dict[str, float]:
             started = time.perf_counter()
             await conn.execute(sql, *args)
             timings[name] = time.perf_counter() - started
+        # the rows went in beside the push path: fill the disputes' server-only milestones
+        # as the migration does for existing disputes (server/disputes/milestones.py)
+        sys.path.insert(0, str(ROOT))
+        from server.disputes.milestones import refresh_sql
+
+        started = time.perf_counter()
+        await conn.execute("ANALYZE")
+        await conn.execute(refresh_sql(True))
+        timings["milestones"] = time.perf_counter() - started
+        # what autovacuum does after a bulk update (the backfill rewrote every dispute row;
+        # a scan would otherwise wade through the dead half of the table)
+        started = time.perf_counter()
+        await conn.execute("VACUUM ANALYZE")
+        timings["vacuum"] = time.perf_counter() - started
         await conn.execute("ANALYZE")
     finally:
         await conn.close()
     return timings
+
+
+async def workbook(
+    client: httpx.AsyncClient, headers: dict[str, str], district: str, rounds: int
+) -> tuple[float | None, list[str], list[float], int]:
+    """The district month's workbook: the first request finds none stored and is answered 202
+    (the build is queued); poll until it is served (the build time), then time `rounds`
+    requests served from the stored file."""
+    if rounds <= 0:
+        return None, [], [], 0
+    params = {"org_unit_id": district, "month": MONTH}
+    started = time.perf_counter()
+    progress: list[str] = []
+    while True:
+        response = await client.get(
+            "/api/command/reports/monthly.xlsx", params=params, headers=headers
+        )
+        if response.status_code == 200:
+            break
+        assert response.status_code == 202, response.text
+        body = response.json()
+        progress.append(f"{body['rows_written']:,}/{body['rows_total']:,}")
+        await asyncio.sleep(2)
+    build = time.perf_counter() - started
+    served = []
+    size = 0
+    for _ in range(rounds):
+        started = time.perf_counter()
+        response = await client.get(
+            "/api/command/reports/monthly.xlsx", params=params, headers=headers
+        )
+        served.append(time.perf_counter() - started)
+        assert response.status_code == 200, response.text
+        assert response.headers["x-report-current"] == "true"
+        size = len(response.content)
+    return build, progress[:: max(1, len(progress) // 6)], served, size
 
 
 async def baseline(url: str, district: str) -> float:
@@ -220,6 +272,8 @@ async def explain() -> None:
     await command_stats(window)
     conn = await asyncpg.connect(os.environ["DOORSTEP_DATABASE_URL"])
     try:
+        # as the server runs the big figure queries (sql.fetch_big)
+        await conn.execute(f"SET work_mem = '{sql.BIG_QUERY_WORK_MEM}'")
         for index, (text, args) in enumerate(captured, start=1):
             compiled, values = QueryString(text, *args).compile_string(engine_type="postgres")
             plan = await conn.fetch("EXPLAIN (ANALYZE, COSTS OFF) " + compiled, *values)
@@ -235,7 +289,7 @@ async def main() -> None:
     parser.add_argument("--disputes", type=int, default=200_000)
     parser.add_argument("--orders", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=10)
-    parser.add_argument("--xlsx-rounds", type=int, default=3)
+    parser.add_argument("--xlsx-rounds", type=int, default=5)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--explain", action="store_true", help="print the query plans")
     args = parser.parse_args()
@@ -272,18 +326,9 @@ async def main() -> None:
                         )
                         stat_times.append(time.perf_counter() - started)
                         assert response.status_code == 200
-                    xlsx_times = []
-                    size = 0
-                    for _ in range(args.xlsx_rounds):
-                        started = time.perf_counter()
-                        response = await client.get(
-                            "/api/command/reports/monthly.xlsx",
-                            params={"org_unit_id": district, "month": MONTH},
-                            headers=headers,
-                        )
-                        xlsx_times.append(time.perf_counter() - started)
-                        assert response.status_code == 200, response.text
-                        size = len(response.content)
+                    build_time, progress, xlsx_times, size = await workbook(
+                        client, headers, district, args.xlsx_rounds
+                    )
                 base_times = [await baseline(url, district) for _ in range(args.rounds + 1)][1:]
                 if args.explain:
                     await asyncio.to_thread(
@@ -313,10 +358,18 @@ async def main() -> None:
         "orders of the district's communities)"
     )
     print(f"ratio:    {median / base:.1f}x the baseline")
-    print(
-        f"monthly.xlsx: median {statistics.median(xlsx_times):.2f} s over {args.xlsx_rounds}, "
-        f"{size / 1e6:.1f} MB (target <= 5 s)"
-    )
+    if build_time is not None:
+        print(
+            f"monthly.xlsx build: {build_time:.1f} s from the first request (answered 202 and "
+            "queued; built in the server process, no Redis) until the stored workbook was "
+            f"served; progress seen: {progress}"
+        )
+    if xlsx_times:
+        print(
+            f"monthly.xlsx served: median {statistics.median(xlsx_times) * 1000:.0f} ms over "
+            f"{len(xlsx_times)} (max {max(xlsx_times) * 1000:.0f} ms), {size / 1e6:.1f} MB, "
+            "the stored workbook (target <= 5 s)"
+        )
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 from celery import Celery
+from celery.schedules import crontab
 
 import server  # noqa: F401 - sets PICCOLO_CONF before any table is used
 from server.settings import get_settings
@@ -26,9 +27,15 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     # sent again one level up, psych reminders: read from the database every minute
     # (server/scheduling/runner.py; each job is safe to run twice).
     "events-run-jobs": {"task": "events.run_jobs", "schedule": timedelta(minutes=1)},
+    # The month just closed (Beijing time) as stored workbooks of the district and its streets:
+    # 00:30 UTC on the 1st is 08:30 in Beijing (server/command/archive.py).
+    "command-monthly-reports": {
+        "task": "command.build_last_month_reports",
+        "schedule": crontab(minute="30", hour="0", day_of_month="1"),
+    },
 }
 
-TASK_MODULES = ["server.notify.tasks", "server.scheduling.tasks"]
+TASK_MODULES = ["server.notify.tasks", "server.scheduling.tasks", "server.command.tasks"]
 
 
 def make_celery() -> Celery:

@@ -4,10 +4,15 @@ Every figure is over the disputes *received* in the window: created in `[from, t
 time) in a community of the subtree, not deleted (a withdrawn dispute counts; a deleted one
 was made in error).  "Before `to`" everywhere, so a past month's figures are the same whenever
 they are asked for (docs/command.md, "Definitions").
+
+What each figure needs of one dispute (its first action, first resolution, last rating) is
+kept on its row when the facts are written (server/disputes/milestones.py), so the figures
+are a scan of the window's disputes with no aggregation over the facts per request.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,10 +20,11 @@ from uuid import UUID
 
 from server.command import sql
 from server.command.window import StatsWindow
+from server.disputes.milestones import RESOLVED_STATES as MILESTONE_RESOLVED_STATES
 from server.disputes.schema import DISPUTES, SATISFACTION_LEVELS
 
 #: a dispute counts as resolved once it reaches one of these
-RESOLVED_STATES = ("resolved", "closed")
+RESOLVED_STATES = MILESTONE_RESOLVED_STATES
 #: the breakdowns of `appeals`, by dispute field
 BREAKDOWNS = {
     "by_service_type": "service_type",
@@ -40,42 +46,51 @@ def received_where(w: StatsWindow, alias: str = "d") -> tuple[str, list[Any]]:
     )
 
 
-def resolved_facts(w: StatsWindow) -> tuple[str, list[Any]]:
-    """Per dispute, when it first reached resolved/closed within the window (a subquery with
-    `record_id`, `at`)."""
-    states = ", ".join("{}" for _ in RESOLVED_STATES)
+def resolved_by_end(w: StatsWindow, alias: str = "d") -> tuple[str, list[Any]]:
+    """ "Reached resolved or closed before `to`" of a received dispute: its first resolution
+    (`resolved_at`, kept at write time: server/disputes/milestones.py) is before `to`.  (It
+    cannot be before `from`: a dispute is resolved after it is created.)"""
+    return f"{alias}.resolved_at IS NOT NULL AND {alias}.resolved_at < {{}}", [w.end]
+
+
+def acted_by_end(w: StatsWindow, alias: str = "d") -> tuple[str, list[Any]]:
+    """ "Had its first action (a status change out of `registered`, a visit, a dispatch order
+    citing it) before `to`"."""
     return (
-        "SELECT record_id, MIN(at) AS at FROM lifecycle_facts WHERE collection = {} "
-        f"AND field = {{}} AND to_value IN ({states}) AND at >= {{}} AND at < {{}} "
-        "GROUP BY record_id",
-        ["disputes", "status", *RESOLVED_STATES, w.start, w.end],
+        f"{alias}.first_action_at IS NOT NULL AND {alias}.first_action_at < {{}}",
+        [w.end],
     )
 
 
-def first_actions(w: StatsWindow) -> tuple[str, list[Any]]:
-    """Every action on a dispute within the window (a subquery with `dispute_id`, `at`): a
-    status change after registration (the first one leaves the initial state, so only facts
-    from `registered` can be first), a visit or mediation, a dispatch order citing it."""
+def rating_by_end(w: StatsWindow, alias: str = "d") -> tuple[str, list[Any]]:
+    """A received dispute's satisfaction as last recorded before `to` (an SQL expression): the
+    last rating kept on the row when it was rated before `to`; for the few rated again since,
+    their last rating fact of the window."""
     return (
-        "SELECT record_id AS dispute_id, at FROM lifecycle_facts WHERE collection = {} "
-        "AND field = {} AND from_value = {} AND at >= {} AND at < {} "
-        "UNION ALL SELECT dispute_id, created_at AS at FROM visits "
-        "WHERE deleted = {} AND created_at >= {} AND created_at < {} "
-        "UNION ALL SELECT dispute_id, created_at AS at FROM dispatch_orders "
-        "WHERE deleted = {} AND dispute_id IS NOT NULL AND created_at >= {} AND created_at < {}",
-        [
-            "disputes",
-            "status",
-            DISPUTES.initial_states["status"],
-            w.start,
-            w.end,
-            False,
-            w.start,
-            w.end,
-            False,
-            w.start,
-            w.end,
-        ],
+        f"(CASE WHEN {alias}.rated_at IS NULL THEN NULL "
+        f"WHEN {alias}.rated_at < {{}} THEN {alias}.last_rating "
+        "ELSE (SELECT f.to_value FROM lifecycle_facts f WHERE f.record_id = "
+        f"{alias}.id AND f.field = {{}} AND f.collection = {{}} AND f.at >= {{}} "
+        "AND f.at < {} ORDER BY f.at DESC, f.id DESC LIMIT 1) END)",
+        [w.end, "satisfaction", "disputes", w.start, w.end],
+    )
+
+
+def _per_dispute(w: StatsWindow) -> tuple[str, list[Any]]:
+    """Each received dispute once, with what the figures count of it: its breakdown fields,
+    its rating, and hours to resolve / to the first action (NULL when not before `to`)."""
+    where, args = received_where(w)
+    resolved, resolved_args = resolved_by_end(w)
+    acted, acted_args = acted_by_end(w)
+    rating, rating_args = rating_by_end(w)
+    return (
+        "SELECT d.community_id, d.service_type, d.channel, d.category, d.risk_level, "
+        f"{rating} AS rating, "
+        f"CASE WHEN {resolved} THEN {sql.hours('d.resolved_at', 'd.created_at')} END "
+        "AS resolve_h, "
+        f"CASE WHEN {acted} THEN {sql.hours('d.first_action_at', 'd.created_at')} END "
+        f"AS first_h FROM disputes d WHERE {where}",
+        [*rating_args, *resolved_args, *acted_args, *args],
     )
 
 
@@ -109,30 +124,21 @@ async def appeal_figures(w: StatsWindow) -> AppealFigures:
         return await _one_pass(w)
     out = AppealFigures()
     out.by = await _breakdowns(w)
-    where, args = received_where(w)
-    resolved_sql, resolved_args = resolved_facts(w)
+    rows_sql, rows_args = _per_dispute(w)
     for row in await sql.fetch(
-        "SELECT d.community_id AS community, COUNT(*) AS received, COUNT(r.at) AS resolved "
-        f"FROM disputes d LEFT JOIN ({resolved_sql}) r ON r.record_id = d.id "
-        f"WHERE {where} GROUP BY d.community_id",
-        *resolved_args,
-        *args,
+        "SELECT community_id AS community, COUNT(*) AS received, COUNT(resolve_h) AS resolved "
+        f"FROM ({rows_sql}) AS d GROUP BY community_id",
+        *rows_args,
     ):
         community = _uuid(row["community"])
         out.per_community[community] = [int(row["received"]), int(row["resolved"])]
         out.received += int(row["received"])
         out.resolved += int(row["resolved"])
     out.median_hours_to_resolve = await _median(
-        f"SELECT {sql.hours('r.at', 'd.created_at')} AS v "
-        f"FROM disputes d JOIN ({resolved_sql}) r ON r.record_id = d.id WHERE {where}",
-        [*resolved_args, *args],
+        f"SELECT resolve_h AS v FROM ({rows_sql}) AS d", rows_args
     )
-    actions_sql, actions_args = first_actions(w)
     out.median_hours_to_first_action = await _median(
-        f"SELECT {sql.hours('MIN(a.at)', 'd.created_at')} AS v "
-        f"FROM disputes d JOIN ({actions_sql}) a ON a.dispute_id = d.id "
-        f"WHERE {where} GROUP BY d.id, d.created_at",
-        [*actions_args, *args],
+        f"SELECT first_h AS v FROM ({rows_sql}) AS d", rows_args
     )
     out.satisfaction = await satisfaction(w)
     return out
@@ -150,56 +156,41 @@ _SETS = (("community", "community_id"), *((n, c) for n, c in BREAKDOWNS.items())
 
 
 async def _one_pass(w: StatsWindow) -> AppealFigures:
-    """PostgreSQL: every appeals figure in one statement and one scan of the month's disputes
-    (docs/performance.md): each received dispute once with its resolution time, its first
-    action and its last rating, then counted by GROUPING SETS and the medians by
-    percentile_cont.  The same definitions as the portable queries below (SQLite), which the
-    tests hold both engines to."""
-    where, args = received_where(w)
-    resolved_sql, resolved_args = resolved_facts(w)
-    actions_sql, actions_args = first_actions(w)
+    """PostgreSQL: every appeals figure in two statements run side by side, each one scan of
+    the month's disputes with their milestones (kept on the row at write time; no join, no
+    aggregation over the facts): the counts by GROUPING SETS, the two medians by
+    percentile_cont (docs/performance.md).  The same definitions as the portable queries
+    (SQLite), which the tests hold both engines to."""
+    rows_sql, rows_args = _per_dispute(w)
     columns = [c for _, c in _SETS]
     grouping = f"GROUPING({', '.join(columns)})"
     sets = ", ".join(f"({c})" for c in columns)
-    statement = (
-        f"WITH r AS ({resolved_sql}), "
-        f"a AS (SELECT dispute_id, MIN(at) AS at FROM ({actions_sql}) AS x GROUP BY dispute_id), "
-        "s AS (SELECT DISTINCT ON (record_id) record_id, to_value FROM lifecycle_facts "
-        "WHERE collection = {} AND field = {} AND at >= {} AND at < {} "
-        "ORDER BY record_id, at DESC, id DESC), "
-        "d AS MATERIALIZED (SELECT d.community_id, d.service_type, d.channel, d.category, "
-        f"d.risk_level, s.to_value AS rating, {sql.hours('r.at', 'd.created_at')} AS resolve_h, "
-        f"{sql.hours('a.at', 'd.created_at')} AS first_h FROM disputes d "
-        "LEFT JOIN r ON r.record_id = d.id LEFT JOIN a ON a.dispute_id = d.id "
-        f"LEFT JOIN s ON s.record_id = d.id WHERE {where}) "
+    counts = (
         f"SELECT {grouping} AS g, community_id::text AS community, "
-        f"{', '.join(columns[1:])}, rating, COUNT(*) AS n, COUNT(resolve_h) AS resolved, "
-        "NULL::float8 AS resolve_median, NULL::float8 AS first_median "
-        f"FROM d GROUP BY GROUPING SETS ({sets}, (rating)) "
-        f"UNION ALL SELECT -1, NULL, {', '.join('NULL' for _ in columns[1:])}, NULL, 0, 0, "
-        "percentile_cont(0.5) WITHIN GROUP (ORDER BY resolve_h), "
-        "percentile_cont(0.5) WITHIN GROUP (ORDER BY first_h) FROM d"
+        f"{', '.join(columns[1:])}, rating, COUNT(*) AS n, COUNT(resolve_h) AS resolved "
+        f"FROM ({rows_sql}) AS d GROUP BY GROUPING SETS ({sets}, (rating))"
     )
-    rows = await sql.fetch_big(
-        statement,
-        *resolved_args,
-        *actions_args,
-        "disputes",
-        "satisfaction",
-        w.start,
-        w.end,
-        *args,
+    medians = (
+        "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY resolve_h) AS resolve_median, "
+        "percentile_cont(0.5) WITHIN GROUP (ORDER BY first_h) AS first_median "
+        f"FROM ({rows_sql}) AS d"
     )
+    if sql.side_by_side():
+        rows, middle = await asyncio.gather(
+            sql.fetch_big(counts, *rows_args), sql.fetch_big(medians, *rows_args)
+        )
+    else:
+        rows = await sql.fetch_big(counts, *rows_args)
+        middle = await sql.fetch_big(medians, *rows_args)
     out = AppealFigures()
     out.by = _zero_breakdowns()
     ratings = dict.fromkeys(SATISFACTION_LEVELS.split(), 0)
     full = (1 << len(columns)) - 1  # GROUPING() of a row grouped by none of the columns
+    if middle:
+        out.median_hours_to_resolve = _rounded(middle[0]["resolve_median"])
+        out.median_hours_to_first_action = _rounded(middle[0]["first_median"])
     for row in rows:
         g = int(row["g"])
-        if g == -1:
-            out.median_hours_to_resolve = _rounded(row["resolve_median"])
-            out.median_hours_to_first_action = _rounded(row["first_median"])
-            continue
         if g == full:  # the (rating) set
             if row["rating"] in ratings:
                 ratings[row["rating"]] += int(row["n"])
@@ -244,19 +235,11 @@ async def satisfaction(w: StatsWindow) -> dict[str, Any]:
     before `to`.  `satisfied_rate` = (satisfied + basically_satisfied) / rated, as the
     callback statistics count 满意 (满意 + 基本满意)."""
     where, args = received_where(w)
+    rating, rating_args = rating_by_end(w)
     rows = await sql.fetch(
-        "SELECT f.to_value AS level, COUNT(*) AS n FROM disputes d "
-        "JOIN lifecycle_facts f ON f.record_id = d.id "
-        "WHERE f.collection = {} AND f.field = {} AND f.at >= {} AND f.at < {} "
-        "AND NOT EXISTS (SELECT 1 FROM lifecycle_facts g WHERE g.record_id = f.record_id "
-        "AND g.field = f.field AND g.collection = f.collection AND g.at < {} "
-        "AND (g.at > f.at OR (g.at = f.at AND g.id > f.id))) "
-        f"AND {where} GROUP BY f.to_value",
-        "disputes",
-        "satisfaction",
-        w.start,
-        w.end,
-        w.end,
+        f"SELECT {rating} AS level, COUNT(*) AS n FROM disputes d "
+        f"WHERE d.rated_at IS NOT NULL AND {where} GROUP BY 1",
+        *rating_args,
         *args,
     )
     counts = dict.fromkeys(SATISFACTION_LEVELS.split(), 0)

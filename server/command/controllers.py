@@ -4,6 +4,7 @@ caller's subtree) and hands it to the module that computes the answer."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -14,16 +15,17 @@ from litestar.datastructures import State
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Stream
-from litestar.status_codes import HTTP_200_OK
+from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
 
 from server.accounts.principal import Principal
-from server.command import export, report, supervise
+from server.command import archive, export, report, supervise
 from server.command.drill import drill_down
 from server.command.sheets import LISTINGS
 from server.command.stats import command_stats
 from server.command.window import parse_month, parse_time, stats_window
 from server.http.errors import ApiError
 from server.http.openapi import BEARER, errors
+from server.replication.rows import iso
 
 AuthRequest = Request[Principal, str, State]
 
@@ -139,7 +141,15 @@ class CommandController(Controller):
             HTTP_200_OK: ResponseSpec(
                 data_container=bytes,
                 media_type=report.MIME,
-                description="the workbook: sheets 汇总, 分单位, 派单, 预警, 纠纷",
+                description="the workbook: sheets 汇总, 分单位, 派单, 预警, 纠纷; "
+                "`X-Report-Built-At` says when it was built, `X-Report-Current: false` that "
+                "the month's data changed since and a rebuild is queued",
+            ),
+            HTTP_202_ACCEPTED: ResponseSpec(
+                data_container=dict[str, Any],
+                description="a district-sized month is being built (no stored workbook yet): "
+                "`{status: building, started_at, rows_written, rows_total}`; ask again after "
+                "`Retry-After` seconds",
             ),
             **errors(400, 401, 403),
         },
@@ -147,15 +157,33 @@ class CommandController(Controller):
     )
     async def monthly_report(
         self, request: AuthRequest, org_unit_id: UnitParam = None, month: MonthParam = None
-    ) -> Response[bytes]:
-        """The month's report as an .xlsx workbook (no party phones, no psych data)."""
+    ) -> Response[Any]:
+        """The month's report as an .xlsx workbook (no party phones, no psych data).  A
+        district month is a stored document built once (docs/command.md "Monthly report")."""
         start, end = parse_month(month)
         window = await stats_window(request.user, org_unit_id, start, end)
-        body = await report.monthly_workbook(window, month or "")
+        result = await archive.serve(window, month or "")
+        if isinstance(result, archive.Building):
+            return Response(
+                {
+                    "status": "building",
+                    "started_at": result.started_at,
+                    "rows_written": result.rows_written,
+                    "rows_total": result.rows_total,
+                },
+                status_code=HTTP_202_ACCEPTED,
+                media_type="application/json",
+                headers={"Retry-After": str(archive.RETRY_AFTER_SECONDS)},
+            )
+        body = await asyncio.to_thread(result.path.read_bytes)
         return Response(
             body,
             media_type=report.MIME,
-            headers={"Content-Disposition": _attachment(f"{window.unit.name}-{month}.xlsx")},
+            headers={
+                "Content-Disposition": _attachment(f"{window.unit.name}-{month}.xlsx"),
+                "X-Report-Built-At": iso(result.built_at) or "",
+                "X-Report-Current": "true" if result.current else "false",
+            },
         )
 
     @get(

@@ -16,7 +16,13 @@ from typing import Any
 from uuid import UUID
 
 from server.command import sql
-from server.command.appeals import BREAKDOWNS, RESOLVED_STATES, UNSPECIFIED, received_where
+from server.command.appeals import (
+    BREAKDOWNS,
+    UNSPECIFIED,
+    rating_by_end,
+    received_where,
+    resolved_by_end,
+)
 from server.command.orders import conditions as order_conditions
 from server.command.orders import issued_where
 from server.command.warnings import raised_where
@@ -55,23 +61,14 @@ class Selection:
 
 
 def _latest_rating(alias: str, w: StatsWindow) -> tuple[str, list[Any]]:
-    """A dispute's satisfaction as last recorded before `to` (a scalar subquery)."""
-    return (
-        "(SELECT f.to_value FROM lifecycle_facts f WHERE f.record_id = "
-        f"{alias}.id AND f.collection = {{}} AND f.field = {{}} AND f.at >= {{}} AND f.at < {{}} "
-        "ORDER BY f.at DESC, f.id DESC LIMIT 1)",
-        ["disputes", "satisfaction", w.start, w.end],
-    )
+    """A dispute's satisfaction as last recorded before `to` (as the figure counts it)."""
+    return rating_by_end(w, alias)
 
 
 def _resolved(alias: str, w: StatsWindow) -> tuple[str, list[Any]]:
-    states = ", ".join("{}" for _ in RESOLVED_STATES)
-    return (
-        "EXISTS (SELECT 1 FROM lifecycle_facts f WHERE f.record_id = "
-        f"{alias}.id AND f.collection = {{}} AND f.field = {{}} AND f.to_value IN ({states}) "
-        "AND f.at >= {} AND f.at < {})",
-        ["disputes", "status", *RESOLVED_STATES, w.start, w.end],
-    )
+    """Reached resolved or closed before `to` (as the figure counts it)."""
+    condition, args = resolved_by_end(w, alias)
+    return f"({condition})", args
 
 
 def _dispute_condition(figure: str, value: str | None, w: StatsWindow) -> tuple[str, list[Any]]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import io
 import tempfile
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -99,7 +100,7 @@ def excel_time(moment: datetime) -> float:
 class Workbook:
     """The workbook being written: formats made once, sheets written top to bottom."""
 
-    def __init__(self, out: io.BytesIO, tmpdir: str) -> None:
+    def __init__(self, out: str | io.BytesIO, tmpdir: str) -> None:
         self.book = xlsxwriter.Workbook(
             out, {"constant_memory": True, "tmpdir": tmpdir, "strings_to_numbers": False}
         )
@@ -127,8 +128,14 @@ class Workbook:
         self.book.close()
 
 
-def write_summary(wb: Workbook, stats: dict[str, Any], w: StatsWindow, month: str) -> None:
+def write_summary(
+    wb: Workbook, stats: dict[str, Any], w: StatsWindow, month: str, built_at: datetime
+) -> None:
     ws = wb.sheet("汇总", [("指标", 34), ("数值", 14), ("口径", 48), ("代码", 40)])
+    # when it was built, in the file's properties (a stored workbook is served later)
+    wb.book.set_properties(
+        {"title": f"{w.unit.name} {month} 月报", "created": built_at.astimezone(UTC)}
+    )
     ws.write_row(1, 0, ["单位", w.unit.name, "", "org_unit_id"])
     ws.write_row(2, 0, ["月份", month, "北京时间自然月", "month"])
     for row, (path, label, kind, definition) in enumerate(SUMMARY, start=3):
@@ -206,17 +213,40 @@ class ListingWriter:
             self.row += 1
 
 
-async def monthly_workbook(w: StatsWindow, month: str) -> bytes:
-    """The month's workbook as bytes."""
+#: how many rows a progress report covers (one keyset page of `sheets.batches`)
+Progress = Callable[[int], None]
+
+
+async def write_workbook(
+    target: str | io.BytesIO,
+    w: StatsWindow,
+    month: str,
+    *,
+    built_at: datetime | None = None,
+    progress: Progress | None = None,
+) -> int:
+    """Write the month's workbook to `target` (a file name or a buffer); returns the rows of
+    the record sheets.  `progress(rows)` is told after each page written."""
+    built_at = built_at or datetime.now(UTC)
     stats = await command_stats(w)
-    out = io.BytesIO()
+    written = 0
     with tempfile.TemporaryDirectory(prefix="doorstep-xlsx-") as tmpdir:
-        wb = Workbook(out, tmpdir)
-        write_summary(wb, stats, w, month)
+        wb = Workbook(target, tmpdir)
+        write_summary(wb, stats, w, month, built_at)
         write_children(wb, stats)
         for listing in (ORDERS, WARNINGS, DISPUTES):
             writer = ListingWriter(wb, listing, w)
             async for rows in batches(listing, w):
                 await asyncio.to_thread(writer.write, rows)
+                written += len(rows)
+                if progress is not None:
+                    progress(written)
         await asyncio.to_thread(wb.close)
+    return written
+
+
+async def monthly_workbook(w: StatsWindow, month: str) -> bytes:
+    """The month's workbook as bytes (built now)."""
+    out = io.BytesIO()
+    await write_workbook(out, w, month)
     return out.getvalue()

@@ -73,8 +73,11 @@ class Listing:
 
 def _unit(key: str) -> Callable[[dict[str, Any], StatsWindow], Any]:
     def name(row: dict[str, Any], w: StatsWindow) -> str:
-        try:
-            unit = w.tree.get(UUID(str(row[key]))) if row.get(key) else None
+        value = row.get(key)
+        if not value:
+            return ""
+        try:  # PostgreSQL hands back UUIDs, SQLite text
+            unit = w.tree.get(value if isinstance(value, UUID) else UUID(str(value)))
         except ValueError:
             unit = None
         return unit.name if unit else ""

@@ -23,6 +23,14 @@ def is_postgres() -> bool:
     return isinstance(engine(), PostgresEngine)
 
 
+def side_by_side() -> bool:
+    """May independent figure queries run concurrently, each on its own pooled connection?
+    On PostgreSQL outside a transaction (inside one they would share its connection); not on
+    SQLite (one file)."""
+    db = engine()
+    return isinstance(db, PostgresEngine) and db.current_transaction.get() is None
+
+
 async def fetch(sql: str, *args: Any) -> list[dict[str, Any]]:
     """Rows of one query as dicts (`{}` placeholders)."""
     rows: list[dict[str, Any]] = await engine().run_querystring(QueryString(sql, *args))

@@ -3,8 +3,10 @@ window, plus the sections other domains registered (server/command/sections.py).
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+from server.command import sql
 from server.command.appeals import appeal_figures
 from server.command.orders import order_figures
 from server.command.sections import compute_sections
@@ -15,8 +17,17 @@ from server.replication.rows import iso
 
 
 async def command_stats(w: StatsWindow) -> dict[str, Any]:
-    appeals = await appeal_figures(w)
-    orders = await order_figures(w)
+    if sql.side_by_side():
+        # independent queries on their own pooled connections, side by side (a district
+        # month's appeals, orders and warnings: docs/performance.md)
+        appeals, orders, warnings, sections = await asyncio.gather(
+            appeal_figures(w), order_figures(w), warning_figures(w), compute_sections(w)
+        )
+    else:  # one SQLite file: one query at a time
+        appeals = await appeal_figures(w)
+        orders = await order_figures(w)
+        warnings = await warning_figures(w)
+        sections = await compute_sections(w)
     by_child = []
     for child in w.children():
         received = resolved = 0
@@ -47,8 +58,8 @@ async def command_stats(w: StatsWindow) -> dict[str, Any]:
         "appeals": appeals.appeals(),
         "resolution": appeals.resolution(),
         "orders": orders.as_json(w),
-        "warnings": await warning_figures(w),
+        "warnings": warnings,
         "satisfaction": appeals.satisfaction,
         "by_child": by_child,
-        **await compute_sections(w),
+        **sections,
     }

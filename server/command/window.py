@@ -106,6 +106,12 @@ async def stats_window(
         raise ApiError(403, "forbidden", "仅管理员可查看统计 / only admins read the figures")
     if not in_scope(principal, tree, unit.id):
         raise ApiError(403, "forbidden", "超出您的管辖范围 / this unit is outside your scope")
+    return window_of(tree, unit, start, end)
+
+
+def window_of(tree: OrgTree, unit: Unit, start: datetime, end: datetime) -> StatsWindow:
+    """The window of a unit's subtree, for the server's own work (a report built by a job);
+    requests go through `stats_window`, which checks the caller's scope first."""
     below = tuple(u for u in tree.units if tree.is_within(u, unit.id))
     communities = tuple(u for u in below if tree.units[u].kind == "community")
     return StatsWindow(unit, tree, start, end, below, communities)

@@ -12,6 +12,6 @@ APP_CONFIG = AppConfig(
     migrations_folder_path=os.path.join(CURRENT_DIRECTORY, "piccolo_migrations"),
     # the table class stays listed by the `records` app, which created it
     table_classes=[],
-    migration_dependencies=["server.records.piccolo_app"],
+    migration_dependencies=["server.records.piccolo_app", "server.replication.piccolo_app"],
     commands=[],
 )

@@ -16,12 +16,14 @@ from server.disputes.access import (
     visit_scope,
 )
 from server.disputes.admission import admit_dispute, dispute_mutation_refs
+from server.disputes.milestones import refresh_after_flush
 from server.disputes.minimise import REDUCED_DISPUTE_FIELDS, dispute_on_device
 from server.disputes.rules import warn_on_risk
 from server.disputes.schema import DISPUTES, VISITS
 from server.disputes.tables import Dispute, Visit
 from server.permissions import online_only_for_supervisors
 from server.public.reactions import PUBLIC_DISPUTE_REACTIONS
+from server.replication.facts import after_facts
 from server.specs import CollectionSpec
 from server.warnings.rules import close_warnings_of_deleted
 
@@ -56,3 +58,7 @@ VISITS_SPEC = CollectionSpec(
     mutation_refs=visit_mutation_refs,
     record_refs=visit_record_refs,
 )
+
+# a dispute's milestones (server-only columns the command figures read) follow its facts,
+# visits and orders in the flush that writes them
+after_facts("disputes.milestones", refresh_after_flush)

@@ -7,6 +7,7 @@ tables get migrations in a `disputes` Piccolo app of their own (docs/architectur
 
 from __future__ import annotations
 
+from piccolo.columns import Timestamptz, Varchar
 from piccolo.table import Table
 
 from server.records.columns import (
@@ -39,6 +40,17 @@ class Dispute(SyncedColumns, Table, tablename="disputes"):
     follow_up_at = when_column()
     resolution_summary = text_column()
     satisfaction = enum_column()
+    # -- server-only milestones (server/disputes/milestones.py): not schema fields, so they
+    # are never pulled by a device and no push can write them; kept by the flush that writes
+    # the fact, visit or order setting them, for the command figures (docs/command.md)
+    #: the first action after registration: a status change out of `registered`, a visit, a
+    #: dispatch order citing it (deleted visits and orders do not count)
+    first_action_at = Timestamptz(null=True, default=None)
+    #: the first time it reached `resolved` or `closed`
+    resolved_at = Timestamptz(null=True, default=None)
+    #: the last satisfaction fact: when, and the value it set (None: cleared)
+    rated_at = Timestamptz(null=True, default=None)
+    last_rating = Varchar(length=32, null=True, default=None)
 
 
 class Visit(SyncedColumns, Table, tablename="visits"):

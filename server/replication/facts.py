@@ -12,7 +12,7 @@ names no collection.  The figures built on the facts live in `server/command/`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -85,6 +85,24 @@ def fact_rows(
                 }
             )
     return rows
+
+
+#: what a domain keeps from a flush's writes and facts once both are written, in the same
+#: transaction (the disputes' milestones: server/disputes/milestones.py)
+FactHook = Callable[[Sequence[tuple[Record, Applied]], Sequence[dict[str, Any]]], Awaitable[None]]
+_AFTER_FACTS: dict[str, FactHook] = {}
+
+
+def after_facts(name: str, hook: FactHook) -> None:
+    """Run `hook(writes, facts)` after every flush's facts are written (once per name)."""
+    _AFTER_FACTS.setdefault(name, hook)
+
+
+async def run_after_facts(
+    writes: Sequence[tuple[Record, Applied]], facts: Sequence[dict[str, Any]]
+) -> None:
+    for hook in _AFTER_FACTS.values():
+        await hook(writes, facts)
 
 
 def _uuid(value: str | None) -> UUID | None:

@@ -24,7 +24,7 @@ from server.live.events import ChangeEvent, change_event
 from server.permissions import feed_keys, private_fields, record_scope
 from server.replication.backends.base import FeedItem
 from server.replication.backends.current import backend
-from server.replication.facts import fact_rows
+from server.replication.facts import fact_rows, run_after_facts
 from server.replication.rows import iso, record_to_row, row_to_record, table_of
 from server.replication.tables import (
     AuditEntry,
@@ -323,6 +323,8 @@ class WorkingSet:
         # the lifecycle facts every figure is computed from, in the change's transaction
         facts = fact_rows(self.writes, self.scope_of, now)
         await self.db.insert(LifecycleFact, facts)
+        # what domains keep from them on their rows (a dispute's milestones), records written
+        await run_after_facts(self.writes, facts)
         await self._write_answers(now)
         await self._write_set_deltas()
         feed = []

@@ -89,9 +89,27 @@ export function getTimeline(collection: string, id: string, language: "zh" | "en
   });
 }
 
-/** Saves a file the browser downloads (the monthly .xlsx, a CSV), fetched with the token. */
-export async function download(path: string, filename: string): Promise<void> {
-  const blob = await requestBlob(path);
+/** A stored report still being built (HTTP 202 of the monthly workbook). */
+export interface BuildProgress {
+  status: "building";
+  rows_written: number;
+  rows_total: number;
+}
+
+/**
+ * Saves a file the browser downloads (the monthly .xlsx, a CSV), fetched with the token.  A
+ * district month's workbook is built once on the server: while it is, the answer is a 202 with
+ * the build's progress, told to `onProgress`, and the download asks again until it is ready.
+ */
+export async function download(path: string, filename: string, onProgress?: (p: BuildProgress) => void): Promise<void> {
+  let blob = await requestBlob(path);
+  while (blob.type.startsWith("application/json")) {
+    const body = JSON.parse(await blob.text()) as BuildProgress;
+    if (body.status !== "building") break;
+    onProgress?.(body);
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    blob = await requestBlob(path);
+  }
   const url = URL.createObjectURL(blob);
   const a = document.createElement("a");
   a.href = url;

@@ -76,7 +76,9 @@ function downloadButton(label: string, path: string, filename: string, cls = "se
     const text = b.textContent;
     b.textContent = t("cmd_downloading");
     try {
-      await download(path, filename);
+      await download(path, filename, (p) => {
+        b.textContent = t("cmd_building", { done: p.rows_written.toLocaleString(), total: p.rows_total.toLocaleString() });
+      });
     } catch (e) {
       toast(t("cmd_load_failed", { e: errorText((e as { code?: string }).code, String((e as Error)?.message ?? e)) }), "error");
     } finally {

@@ -47,6 +47,7 @@ addText({
   cmd_monthly_report: ["下载月报（Excel）", "Download monthly report (Excel)"],
   cmd_export_csv: ["导出 CSV：{what}", "Export CSV: {what}"],
   cmd_downloading: ["正在生成…", "Preparing…"],
+  cmd_building: ["月报生成中 {done}/{total} 行…", "Building the report: {done}/{total} rows…"],
   cmd_drill_title: ["明细：{what}", "Records: {what}"],
   cmd_drill_hint: ["点击指标查看明细", "Tap a figure to see its records"],
   cmd_drill_count: ["共 {n} 条", "{n} records"],
