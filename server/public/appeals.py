@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID
@@ -25,14 +26,15 @@ from server.inbox.notices import Notice, notify
 from server.org.tree import OrgTree, Unit, load_tree
 from server.public import codes
 from server.public.body import bad
+from server.public.group_commit import GroupCommit
 from server.public.schemas import AppealIn
 from server.public.tables import PublicAppeal, PublicAppealEvent
 from server.records.tables import Attachment
-from server.replication.reactions import AfterCommit, Reactor
+from server.replication.reactions import Reactor
 from server.replication.store import WorkingSet
 from server.scheduling.runner import SERVER, clock
 from sync.engine import server_write
-from sync.model import Rejected
+from sync.model import Applied, Rejected
 
 SERVICE_WORDS = {
     "dispute": "纠纷化解",
@@ -131,52 +133,99 @@ def _dispute_fields(data: AppealIn, place: Place) -> dict[str, object]:
     return fields
 
 
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """An appeal waiting for its batch (server/public/group_commit.py)."""
+
+    data: AppealIn
+    place: Place
+    #: the tracking code's HMAC; for an outbox entry, the same for every resend
+    hashed: str
+
+
 async def submit(data: AppealIn, secret: str, place: Place) -> tuple[str, bool]:
-    """Store the appeal; returns its tracking code and whether it is new (False: a resend)."""
+    """Store the appeal; returns its tracking code and whether it is new (False: a resend).
+
+    Answered once the appeal has committed, written together with the appeals that arrived
+    meanwhile (group commit)."""
     code = code_for(secret, data.client_id)
-    hashed = codes.code_hash(secret, code)
-    if data.client_id and await PublicAppeal.exists().where(PublicAppeal.code_hash == hashed):
-        return code, False
     await check_photos(data.photos)
+    created = await _batches.submit(Pending(data, place, codes.code_hash(secret, code)))
+    return code, created
+
+
+async def write_batch(batch: Sequence[Pending]) -> list[bool | Exception]:
+    """Write appeals in one transaction: per appeal True (written), False (a resend of an
+    appeal already stored, or of one earlier in this batch) or the 422 of a refused value.
+    Any other error fails the whole batch (the caller then writes each appeal alone)."""
+    outcomes: list[bool | Exception] = [False] * len(batch)
     tree = await load_tree()
     now = datetime.now(UTC)
     now_ms = int(now.timestamp() * 1000)
-    dispute_id = str(uuid.uuid4())
-    after_commit: list[AfterCommit] = []
-    try:
-        async with write_transaction():
-            ws = WorkingSet(SERVER, SERVER)
+    async with write_transaction():
+        # In the transaction: a resend racing its first copy in another worker then fails the
+        # batch on the unique code hash, and each appeal written alone finds the first copy.
+        stored = await _stored([p.hashed for p in batch if p.data.client_id])
+        ws = WorkingSet(SERVER, SERVER)
+        reactor = Reactor(ws, tree, now_ms, clock)
+        applied: list[Applied] = []
+        appeals: list[PublicAppeal] = []
+        for i, pending in enumerate(batch):
+            if pending.hashed in stored:
+                continue
+            dispute_id = str(uuid.uuid4())
             ws.expect_new("disputes", dispute_id)
-            applied = server_write(
-                ws, "disputes", dispute_id, _dispute_fields(data, place), now_ms=now_ms, clock=clock
-            )
-            reactor = Reactor(ws, tree, now_ms, clock)
-            await _tell_the_hall(reactor, place, dispute_id, data.service_type)
-            after_commit = await reactor.run([applied])
-            appeal_id = uuid.uuid4()
-            await PublicAppeal.insert(
-                PublicAppeal(
-                    id=appeal_id,
-                    code_hash=hashed,
-                    dispute_id=UUID(dispute_id),
-                    original_dispute_id=UUID(dispute_id),
-                    community_id=place.community.id,
-                    station_id=place.station.id if place.station else None,
-                    channel=place.channel,
-                    service_type=data.service_type,
-                    created_at=now,
+            fields = _dispute_fields(pending.data, pending.place)
+            try:
+                applied.append(
+                    server_write(ws, "disputes", dispute_id, fields, now_ms=now_ms, clock=clock)
                 )
-            )
+            except Rejected as exc:  # a value the dispute schema refuses (the form checks most)
+                outcomes[i] = ApiError(422, "validation", f"填写的内容有误 ({exc})")
+                continue
+            outcomes[i] = True
+            stored.add(pending.hashed)
+            await _tell_the_hall(reactor, pending.place, dispute_id, pending.data.service_type)
+            appeals.append(_appeal_row(pending, UUID(dispute_id), now))
+        after_commit = await reactor.run(applied)
+        if appeals:
+            await PublicAppeal.insert(*appeals)
             await PublicAppealEvent.insert(
-                PublicAppealEvent(appeal_id=appeal_id, at=now, what="received")
+                *(PublicAppealEvent(appeal_id=a.id, at=now, what="received") for a in appeals)
             )
-            # last: the flush ends with the change feed, whose counter lock is held until commit
-            await ws.flush()
-    except Rejected as exc:  # a value the dispute schema refuses (the form checks most first)
-        raise ApiError(422, "validation", f"填写的内容有误 ({exc})") from exc
+        # last: the flush ends with the change feed, whose counter lock is held until commit
+        await ws.flush()
     for callback in after_commit:
         callback()
-    return code, True
+    return outcomes
+
+
+async def _stored(hashes: list[str]) -> set[str]:
+    if not hashes:
+        return set()
+    rows = await PublicAppeal.select(PublicAppeal.code_hash).where(
+        PublicAppeal.code_hash.is_in(hashes)
+    )
+    return {str(row["code_hash"]) for row in rows}
+
+
+def _appeal_row(pending: Pending, dispute_id: UUID, now: datetime) -> PublicAppeal:
+    place = pending.place
+    return PublicAppeal(
+        id=uuid.uuid4(),
+        code_hash=pending.hashed,
+        dispute_id=dispute_id,
+        original_dispute_id=dispute_id,
+        community_id=place.community.id,
+        station_id=place.station.id if place.station else None,
+        channel=place.channel,
+        service_type=pending.data.service_type,
+        created_at=now,
+    )
+
+
+#: this process's queue of appeals waiting to be written
+_batches: GroupCommit[Pending, bool] = GroupCommit(write_batch, max_batch=50)
 
 
 #: community id → (monotonic time, its hall staff): reused for STAFF_SECONDS
