@@ -29,6 +29,7 @@ from server.public.body import bad
 from server.public.group_commit import GroupCommit
 from server.public.schemas import AppealIn
 from server.public.tables import PublicAppeal, PublicAppealEvent
+from server.public.throttle import Limit, Throttle, too_many
 from server.records.tables import Attachment
 from server.replication.reactions import Reactor
 from server.replication.store import WorkingSet
@@ -79,17 +80,17 @@ def find_place(tree: OrgTree, data: AppealIn) -> Place:
     )
 
 
-async def check_photos(photos: list[str]) -> None:
-    """An appeal may name photos uploaded through the public door, or not uploaded yet (the
-    phone sends the appeal and its photos separately).  A photo a staff member uploaded cannot
-    be named: naming a hash would otherwise make someone else's photo readable by the hall."""
+async def staff_photos(photos: set[str]) -> set[str]:
+    """Of these photo hashes, those a staff member uploaded.  An appeal may name photos
+    uploaded through the public door, or not uploaded yet (the phone sends the appeal and its
+    photos separately), but not a staff member's: naming a hash would otherwise make someone
+    else's photo readable by the hall."""
     if not photos:
-        return
-    staff_owned = await Attachment.select(Attachment.sha256).where(
-        Attachment.sha256.is_in(photos), Attachment.created_by.is_not_null()
+        return set()
+    rows = await Attachment.select(Attachment.sha256).where(
+        Attachment.sha256.is_in(sorted(photos)), Attachment.created_by.is_not_null()
     )
-    if staff_owned:
-        raise bad("photos", "照片无效，请重新上传", "a photo is not one uploaded by this form", 422)
+    return {str(row["sha256"]) for row in rows}
 
 
 def code_for(secret: str, client_id: str | None) -> str:
@@ -133,7 +134,7 @@ def _dispute_fields(data: AppealIn, place: Place) -> dict[str, object]:
     return fields
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Pending:
     """An appeal waiting for its batch (server/public/group_commit.py)."""
 
@@ -141,36 +142,62 @@ class Pending:
     place: Place
     #: the tracking code's HMAC; for an outbox entry, the same for every resend
     hashed: str
+    #: the rate limits it counts against
+    limits: tuple[tuple[Limit, str], ...]
+    #: once counted: its Retry-After (0: within the limits); a batch written again after a
+    #: failure does not count its appeals twice
+    retry_after: int | None = None
 
 
-async def submit(data: AppealIn, secret: str, place: Place) -> tuple[str, bool]:
-    """Store the appeal; returns its tracking code and whether it is new (False: a resend).
-
-    Answered once the appeal has committed, written together with the appeals that arrived
-    meanwhile (group commit)."""
+async def submit(
+    data: AppealIn, secret: str, place: Place, limits: tuple[tuple[Limit, str], ...]
+) -> tuple[str, bool]:
+    """Count and store the appeal; returns its tracking code and whether it is new (False: a
+    resend).  Answered once the appeal has committed, written together with the appeals that
+    arrived meanwhile (group commit); 429 past a rate limit."""
     code = code_for(secret, data.client_id)
-    await check_photos(data.photos)
-    created = await _batches.submit(Pending(data, place, codes.code_hash(secret, code)))
-    return code, created
+    pending = Pending(data, place, codes.code_hash(secret, code), limits)
+    return code, await _batches.submit(pending)
 
 
 async def write_batch(batch: Sequence[Pending]) -> list[bool | Exception]:
-    """Write appeals in one transaction: per appeal True (written), False (a resend of an
-    appeal already stored, or of one earlier in this batch) or the 422 of a refused value.
-    Any other error fails the whole batch (the caller then writes each appeal alone)."""
+    """Count and write appeals: per appeal True (written), False (a resend of an appeal
+    already stored, or of one earlier in this batch) or the 4xx it gets (a rate limit, a photo
+    it may not name, a value the dispute schema refuses).  The writes share one transaction;
+    any other error fails the whole batch (the caller then writes each appeal alone)."""
     outcomes: list[bool | Exception] = [False] * len(batch)
+    uncounted = [p for p in batch if p.retry_after is None]
+    if uncounted:
+        for pending, wait in zip(
+            uncounted, await throttle.count([p.limits for p in uncounted]), strict=True
+        ):
+            pending.retry_after = wait
+    refused = await staff_photos({h for p in batch if not p.retry_after for h in p.data.photos})
+    todo: list[int] = []
+    for i, pending in enumerate(batch):
+        if pending.retry_after:
+            outcomes[i] = too_many(pending.retry_after)
+        elif refused.intersection(pending.data.photos):
+            outcomes[i] = bad(
+                "photos", "照片无效，请重新上传", "a photo is not one uploaded by this form", 422
+            )
+        else:
+            todo.append(i)
+    if not todo:
+        return outcomes
     tree = await load_tree()
     now = datetime.now(UTC)
     now_ms = int(now.timestamp() * 1000)
     async with write_transaction():
         # In the transaction: a resend racing its first copy in another worker then fails the
         # batch on the unique code hash, and each appeal written alone finds the first copy.
-        stored = await _stored([p.hashed for p in batch if p.data.client_id])
+        stored = await _stored([batch[i].hashed for i in todo if batch[i].data.client_id])
         ws = WorkingSet(SERVER, SERVER)
         reactor = Reactor(ws, tree, now_ms, clock)
         applied: list[Applied] = []
         appeals: list[PublicAppeal] = []
-        for i, pending in enumerate(batch):
+        for i in todo:
+            pending = batch[i]
             if pending.hashed in stored:
                 continue
             dispute_id = str(uuid.uuid4())
@@ -184,7 +211,8 @@ async def write_batch(batch: Sequence[Pending]) -> list[bool | Exception]:
                 outcomes[i] = ApiError(422, "validation", f"填写的内容有误 ({exc})")
                 continue
             outcomes[i] = True
-            stored.add(pending.hashed)
+            if pending.data.client_id:  # a resend later in this batch is answered as one
+                stored.add(pending.hashed)
             await _tell_the_hall(reactor, pending.place, dispute_id, pending.data.service_type)
             appeals.append(_appeal_row(pending, UUID(dispute_id), now))
         after_commit = await reactor.run(applied)
@@ -224,6 +252,8 @@ def _appeal_row(pending: Pending, dispute_id: UUID, now: datetime) -> PublicAppe
     )
 
 
+#: the rate-limit counters (the same database rows as the controllers' Throttle)
+throttle = Throttle()
 #: this process's queue of appeals waiting to be written
 _batches: GroupCommit[Pending, bool] = GroupCommit(write_batch, max_batch=50)
 
