@@ -64,13 +64,18 @@ class GroupCommit(Generic[Item, Outcome]):
                     if len(batch) == 1:
                         outcomes = [exc]
                     else:
+                        # the type only: a database error's text may quote a value
                         log.warning(
-                            "a batch of %d failed (%r); writing each alone", len(batch), exc
+                            "a batch of %d failed (%s); writing each alone",
+                            len(batch),
+                            type(exc).__name__,
                         )
                         outcomes = [await self._alone(item) for item in items]
             except BaseException:
-                # cancelled (the server is stopping): nobody in this batch is told it was written
-                for _, done in batch:
+                # cancelled (the server is stopping): nobody in this batch or still queued is
+                # told their item was written
+                waiting, self._queue = [*batch, *self._queue], []
+                for _, done in waiting:
                     if not done.done():
                         done.set_exception(RuntimeError("the write was interrupted"))
                 raise

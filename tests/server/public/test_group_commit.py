@@ -69,6 +69,25 @@ async def test_nobody_is_told_written_when_the_write_fails() -> None:
     assert all(isinstance(r, RuntimeError) for r in results)
 
 
+async def test_an_interrupted_write_acknowledges_nobody() -> None:
+    """The writer cancelled mid-write (the server stopping): the batch being written and the
+    items queued behind it all fail; none is answered as written."""
+    started, never = asyncio.Event(), asyncio.Event()
+
+    async def stuck(items: Sequence[int]) -> list[str | Exception]:
+        started.set()
+        await never.wait()
+        return ["written"] * len(items)
+
+    batches: GroupCommit[int, str] = GroupCommit(stuck, max_batch=2)
+    calls = [asyncio.ensure_future(batches.submit(i)) for i in range(4)]
+    await started.wait()
+    assert batches._writer is not None
+    batches._writer.cancel()
+    results = await asyncio.gather(*calls, return_exceptions=True)
+    assert all(isinstance(r, RuntimeError) for r in results), results
+
+
 # ---- appeals written in batches, in the database ------------------------------------------------
 def _data(n: int, **fields: Any) -> AppealIn:
     return AppealIn(
