@@ -12,6 +12,7 @@ sets the risk when it accepts the case.
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from collections.abc import Sequence
@@ -36,6 +37,8 @@ from server.replication.store import WorkingSet
 from server.scheduling.runner import SERVER, clock
 from sync.engine import server_write
 from sync.model import Applied, Rejected
+
+log = logging.getLogger("doorstep.public")
 
 SERVICE_WORDS = {
     "dispute": "纠纷化解",
@@ -223,8 +226,12 @@ async def write_batch(batch: Sequence[Pending]) -> list[bool | Exception]:
             )
         # last: the flush ends with the change feed, whose counter lock is held until commit
         await ws.flush()
+    # Committed: from here nothing may fail the batch, or it would be written a second time.
     for callback in after_commit:
-        callback()
+        try:
+            callback()
+        except Exception:  # the pushes are sent by the outbox sweep anyway
+            log.exception("waking the push deliverer after a batch of appeals failed")
     return outcomes
 
 
