@@ -12,8 +12,10 @@ sets the risk when it accepts the case.
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID
@@ -25,14 +27,18 @@ from server.inbox.notices import Notice, notify
 from server.org.tree import OrgTree, Unit, load_tree
 from server.public import codes
 from server.public.body import bad
+from server.public.group_commit import GroupCommit
 from server.public.schemas import AppealIn
 from server.public.tables import PublicAppeal, PublicAppealEvent
+from server.public.throttle import Limit, Throttle, too_many
 from server.records.tables import Attachment
-from server.replication.reactions import AfterCommit, Reactor
+from server.replication.reactions import Reactor
 from server.replication.store import WorkingSet
 from server.scheduling.runner import SERVER, clock
 from sync.engine import server_write
-from sync.model import Rejected
+from sync.model import Applied, Rejected
+
+log = logging.getLogger("doorstep.public")
 
 SERVICE_WORDS = {
     "dispute": "纠纷化解",
@@ -77,17 +83,17 @@ def find_place(tree: OrgTree, data: AppealIn) -> Place:
     )
 
 
-async def check_photos(photos: list[str]) -> None:
-    """An appeal may name photos uploaded through the public door, or not uploaded yet (the
-    phone sends the appeal and its photos separately).  A photo a staff member uploaded cannot
-    be named: naming a hash would otherwise make someone else's photo readable by the hall."""
+async def staff_photos(photos: set[str]) -> set[str]:
+    """Of these photo hashes, those a staff member uploaded.  An appeal may name photos
+    uploaded through the public door, or not uploaded yet (the phone sends the appeal and its
+    photos separately), but not a staff member's: naming a hash would otherwise make someone
+    else's photo readable by the hall."""
     if not photos:
-        return
-    staff_owned = await Attachment.select(Attachment.sha256).where(
-        Attachment.sha256.is_in(photos), Attachment.created_by.is_not_null()
+        return set()
+    rows = await Attachment.select(Attachment.sha256).where(
+        Attachment.sha256.is_in(sorted(photos)), Attachment.created_by.is_not_null()
     )
-    if staff_owned:
-        raise bad("photos", "照片无效，请重新上传", "a photo is not one uploaded by this form", 422)
+    return {str(row["sha256"]) for row in rows}
 
 
 def code_for(secret: str, client_id: str | None) -> str:
@@ -131,52 +137,132 @@ def _dispute_fields(data: AppealIn, place: Place) -> dict[str, object]:
     return fields
 
 
-async def submit(data: AppealIn, secret: str, place: Place) -> tuple[str, bool]:
-    """Store the appeal; returns its tracking code and whether it is new (False: a resend)."""
+@dataclass(slots=True)
+class Pending:
+    """An appeal waiting for its batch (server/public/group_commit.py)."""
+
+    data: AppealIn
+    place: Place
+    #: the tracking code's HMAC; for an outbox entry, the same for every resend
+    hashed: str
+    #: the rate limits it counts against
+    limits: tuple[tuple[Limit, str], ...]
+    #: once counted: its Retry-After (0: within the limits); a batch written again after a
+    #: failure does not count its appeals twice
+    retry_after: int | None = None
+
+
+async def submit(
+    data: AppealIn, secret: str, place: Place, limits: tuple[tuple[Limit, str], ...]
+) -> tuple[str, bool]:
+    """Count and store the appeal; returns its tracking code and whether it is new (False: a
+    resend).  Answered once the appeal has committed, written together with the appeals that
+    arrived meanwhile (group commit); 429 past a rate limit."""
     code = code_for(secret, data.client_id)
-    hashed = codes.code_hash(secret, code)
-    if data.client_id and await PublicAppeal.exists().where(PublicAppeal.code_hash == hashed):
-        return code, False
-    await check_photos(data.photos)
+    pending = Pending(data, place, codes.code_hash(secret, code), limits)
+    return code, await _batches.submit(pending)
+
+
+async def write_batch(batch: Sequence[Pending]) -> list[bool | Exception]:
+    """Count and write appeals: per appeal True (written), False (a resend of an appeal
+    already stored, or of one earlier in this batch) or the 4xx it gets (a rate limit, a photo
+    it may not name, a value the dispute schema refuses).  The writes share one transaction;
+    any other error fails the whole batch (the caller then writes each appeal alone)."""
+    outcomes: list[bool | Exception] = [False] * len(batch)
+    uncounted = [p for p in batch if p.retry_after is None]
+    if uncounted:
+        for pending, wait in zip(
+            uncounted, await throttle.count([p.limits for p in uncounted]), strict=True
+        ):
+            pending.retry_after = wait
+    refused = await staff_photos({h for p in batch if not p.retry_after for h in p.data.photos})
+    todo: list[int] = []
+    for i, pending in enumerate(batch):
+        if pending.retry_after:
+            outcomes[i] = too_many(pending.retry_after)
+        elif refused.intersection(pending.data.photos):
+            outcomes[i] = bad(
+                "photos", "照片无效，请重新上传", "a photo is not one uploaded by this form", 422
+            )
+        else:
+            todo.append(i)
+    if not todo:
+        return outcomes
     tree = await load_tree()
     now = datetime.now(UTC)
     now_ms = int(now.timestamp() * 1000)
-    dispute_id = str(uuid.uuid4())
-    after_commit: list[AfterCommit] = []
-    try:
-        async with write_transaction():
-            ws = WorkingSet(SERVER, SERVER)
+    async with write_transaction():
+        # In the transaction: a resend racing its first copy in another worker then fails the
+        # batch on the unique code hash, and each appeal written alone finds the first copy.
+        stored = await _stored([batch[i].hashed for i in todo if batch[i].data.client_id])
+        ws = WorkingSet(SERVER, SERVER)
+        reactor = Reactor(ws, tree, now_ms, clock)
+        applied: list[Applied] = []
+        appeals: list[PublicAppeal] = []
+        for i in todo:
+            pending = batch[i]
+            if pending.hashed in stored:
+                continue
+            dispute_id = str(uuid.uuid4())
             ws.expect_new("disputes", dispute_id)
-            applied = server_write(
-                ws, "disputes", dispute_id, _dispute_fields(data, place), now_ms=now_ms, clock=clock
-            )
-            reactor = Reactor(ws, tree, now_ms, clock)
-            await _tell_the_hall(reactor, place, dispute_id, data.service_type)
-            after_commit = await reactor.run([applied])
-            appeal_id = uuid.uuid4()
-            await PublicAppeal.insert(
-                PublicAppeal(
-                    id=appeal_id,
-                    code_hash=hashed,
-                    dispute_id=UUID(dispute_id),
-                    original_dispute_id=UUID(dispute_id),
-                    community_id=place.community.id,
-                    station_id=place.station.id if place.station else None,
-                    channel=place.channel,
-                    service_type=data.service_type,
-                    created_at=now,
+            fields = _dispute_fields(pending.data, pending.place)
+            try:
+                applied.append(
+                    server_write(ws, "disputes", dispute_id, fields, now_ms=now_ms, clock=clock)
                 )
-            )
+            except Rejected as exc:  # a value the dispute schema refuses (the form checks most)
+                outcomes[i] = ApiError(422, "validation", f"填写的内容有误 ({exc})")
+                continue
+            outcomes[i] = True
+            if pending.data.client_id:  # a resend later in this batch is answered as one
+                stored.add(pending.hashed)
+            await _tell_the_hall(reactor, pending.place, dispute_id, pending.data.service_type)
+            appeals.append(_appeal_row(pending, UUID(dispute_id), now))
+        after_commit = await reactor.run(applied)
+        if appeals:
+            await PublicAppeal.insert(*appeals)
             await PublicAppealEvent.insert(
-                PublicAppealEvent(appeal_id=appeal_id, at=now, what="received")
+                *(PublicAppealEvent(appeal_id=a.id, at=now, what="received") for a in appeals)
             )
-            # last: the flush ends with the change feed, whose counter lock is held until commit
-            await ws.flush()
-    except Rejected as exc:  # a value the dispute schema refuses (the form checks most first)
-        raise ApiError(422, "validation", f"填写的内容有误 ({exc})") from exc
+        # last: the flush ends with the change feed, whose counter lock is held until commit
+        await ws.flush()
+    # Committed: from here nothing may fail the batch, or it would be written a second time.
     for callback in after_commit:
-        callback()
-    return code, True
+        try:
+            callback()
+        except Exception:  # the pushes are sent by the outbox sweep anyway
+            log.exception("waking the push deliverer after a batch of appeals failed")
+    return outcomes
+
+
+async def _stored(hashes: list[str]) -> set[str]:
+    if not hashes:
+        return set()
+    rows = await PublicAppeal.select(PublicAppeal.code_hash).where(
+        PublicAppeal.code_hash.is_in(hashes)
+    )
+    return {str(row["code_hash"]) for row in rows}
+
+
+def _appeal_row(pending: Pending, dispute_id: UUID, now: datetime) -> PublicAppeal:
+    place = pending.place
+    return PublicAppeal(
+        id=uuid.uuid4(),
+        code_hash=pending.hashed,
+        dispute_id=dispute_id,
+        original_dispute_id=dispute_id,
+        community_id=place.community.id,
+        station_id=place.station.id if place.station else None,
+        channel=place.channel,
+        service_type=pending.data.service_type,
+        created_at=now,
+    )
+
+
+#: the rate-limit counters (the same database rows as the controllers' Throttle)
+throttle = Throttle()
+#: this process's queue of appeals waiting to be written
+_batches: GroupCommit[Pending, bool] = GroupCommit(write_batch, max_batch=50)
 
 
 #: community id → (monotonic time, its hall staff): reused for STAFF_SECONDS

@@ -85,16 +85,18 @@ class PublicAppealController(Controller):
 
         place = appeals.find_place(await load_tree(), data)
         station_key = place.station.code if place.station else place.community.code
-        await throttle.check(
+        limits = (
             (Limit("appeal-addr", settings.public_appeals_per_address, 3600), _address(request)),
             (Limit("appeal-station", settings.public_appeals_per_station, 3600), station_key),
         )
         if data.website.strip():
-            # The honeypot: answered like a success so the bot moves on; nothing is stored,
-            # nobody is told, no warning is raised.
+            # The honeypot: counted, then answered like a success so the bot moves on; nothing
+            # is stored, nobody is told, no warning is raised.
+            await throttle.check(*limits)
             code, created = codes.new_code(), True
         else:
-            code, created = await appeals.submit(data, _secret(request), place)
+            # counted with the appeals written in the same batch (server/public/appeals.py)
+            code, created = await appeals.submit(data, _secret(request), place, limits)
         return Response(
             AppealCreated(
                 tracking_code=code,

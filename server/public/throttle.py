@@ -1,6 +1,8 @@
 """Rate limits of the public endpoints: fixed-window counters per client address and per
 station, counted in one atomic upsert per key (the pattern of server/accounts/throttle.py), so
 a burst of concurrent requests cannot all slip under a limit between a read and a write.
+Appeals written together (server/public/group_commit.py) are counted together: one statement
+adds each key's hits of the whole batch, and each request learns which hit it was.
 
 Counted in the database rather than in one process's memory, so the limits hold across every
 app server and worker process (`doorstep serve --workers N`).
@@ -8,6 +10,7 @@ app server and worker process (`doorstep serve --workers N`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,7 +22,7 @@ _COUNT_SQL = (
     "INSERT INTO public_throttle (key, window_start, hits) VALUES {}"
     " ON CONFLICT (key) DO UPDATE SET"
     "  hits = CASE WHEN public_throttle.window_start < {}"
-    "   THEN 1 ELSE public_throttle.hits + 1 END,"
+    "   THEN excluded.hits ELSE public_throttle.hits + excluded.hits END,"
     "  window_start = CASE WHEN public_throttle.window_start < {}"
     "   THEN excluded.window_start ELSE public_throttle.window_start END"
     " RETURNING key, hits, window_start"
@@ -35,6 +38,16 @@ class Limit:
     seconds: int
 
 
+def too_many(retry_after: int) -> ApiError:
+    return ApiError(
+        429,
+        "too_many_requests",
+        "请求过于频繁，请稍后再试 (too many requests; try again later)",
+        {"retry_after": retry_after},
+        headers={"Retry-After": str(retry_after)},
+    )
+
+
 class Throttle:
     def __init__(self) -> None:
         self._next_prune: datetime | None = None
@@ -44,35 +57,43 @@ class Throttle:
 
         Every key is counted even when an earlier one is already over, so a client that keeps
         hammering stays limited for the whole window."""
+        (retry_after,) = await self.count([counted])
+        if retry_after:
+            raise too_many(retry_after)
+
+    async def count(self, requests: Sequence[Sequence[tuple[Limit, str]]]) -> list[int]:
+        """Count several requests at once, each against its own (limit, key)s, in the order
+        given; returns each request's Retry-After in seconds (0: within every limit)."""
         now = datetime.now(UTC)
         await self._prune(now)
-        retry_after = 0
-        by_window: dict[int, dict[str, Limit]] = {}
-        for limit, key in counted:
-            by_window.setdefault(limit.seconds, {})[f"{limit.name}:{key[:160]}"] = limit
-        # one statement per window length (usually one in all): a request costs one round trip
-        for seconds, limits in by_window.items():
-            for key, (hits, started) in (await self._bump(list(limits), now, seconds)).items():
-                if hits > limits[key].hits:
-                    ends = started + timedelta(seconds=seconds)
-                    retry_after = max(retry_after, int((ends - now).total_seconds()) + 1, 1)
-        if retry_after:
-            raise ApiError(
-                429,
-                "too_many_requests",
-                "请求过于频繁，请稍后再试 (too many requests; try again later)",
-                {"retry_after": retry_after},
-                headers={"Retry-After": str(retry_after)},
-            )
+        # key → (its limit, the requests counting it, in order)
+        by_window: dict[int, dict[str, tuple[Limit, list[int]]]] = {}
+        for i, counted in enumerate(requests):
+            for limit, key in counted:
+                name = f"{limit.name}:{key[:160]}"
+                by_window.setdefault(limit.seconds, {}).setdefault(name, (limit, []))[1].append(i)
+        retry_after = [0] * len(requests)
+        # one statement per window length (usually one in all): a batch costs one round trip
+        for seconds, keys in by_window.items():
+            added = {key: len(who) for key, (_, who) in keys.items()}
+            for key, (hits, started) in (await self._bump(added, now, seconds)).items():
+                limit, who = keys[key]
+                ends = started + timedelta(seconds=seconds)
+                wait = max(int((ends - now).total_seconds()) + 1, 1)
+                # the batch's hits are the last len(who) of the window, in request order
+                for nth, i in enumerate(who, start=hits - len(who) + 1):
+                    if nth > limit.hits:
+                        retry_after[i] = max(retry_after[i], wait)
+        return retry_after
 
     async def _bump(
-        self, keys: list[str], now: datetime, seconds: int
+        self, added: dict[str, int], now: datetime, seconds: int
     ) -> dict[str, tuple[int, datetime]]:
-        """Count one hit on each key (sorted, so concurrent requests lock rows in one order)."""
-        keys = sorted(keys)
+        """Add hits to each key (sorted, so concurrent requests lock rows in one order)."""
+        keys = sorted(added)
         cutoff = now - timedelta(seconds=seconds)
-        values = ", ".join("({}, {}, 1)" for _ in keys)
-        args = [arg for key in keys for arg in (key, now)]
+        values = ", ".join("({}, {}, {})" for _ in keys)
+        args = [arg for key in keys for arg in (key, now, added[key])]
         rows: list[dict[str, Any]] = await PublicThrottle.raw(
             _COUNT_SQL.replace("VALUES {}", f"VALUES {values}"), *args, cutoff, cutoff
         )
