@@ -20,8 +20,9 @@ from zoneinfo import ZoneInfo
 
 from server.accounts.tables import User
 from server.notify.services import (
+    PushTo,
     encode_template_payload,
-    enqueue_push,
+    enqueue_pushes,
     kick,
     kick_sms,
     make_topic,
@@ -97,6 +98,7 @@ async def send(
     # A job that runs twice (a retried beat task) finds its notifications already there.
     await ws.load_records({("notifications", nid) for _, _, nid in planned})
     sms: list[SmsNotice] = []
+    pushes: list[PushTo] = []  # written in one statement after the loop
     units = await _org_units({user for notice, user, _ in planned if notice.sms})
     for notice, user, nid in planned:
         if ws.get("notifications", nid) is not None:
@@ -125,13 +127,15 @@ async def send(
         else:
             payload = {"type": notice.type, "title": title, "body": body, "url": notice.url}
             payload["id"] = nid
-        deliveries += await enqueue_push(
-            [uuid.UUID(user)],
-            payload,
-            ttl=notice.ttl,
-            urgency=notice.urgency,
-            topic=notice.topic and make_topic(notice.topic, user),
-            notification_id=nid,
+        pushes.append(
+            PushTo(
+                uuid.UUID(user),
+                payload,
+                ttl=notice.ttl,
+                urgency=notice.urgency,
+                topic=notice.topic and make_topic(notice.topic, user),
+                notification_id=nid,
+            )
         )
         if notice.sms is not None:
             sms.append(
@@ -146,6 +150,7 @@ async def send(
                     ack_id=notice.ack[1] if notice.ack else None,
                 )
             )
+    deliveries += await enqueue_pushes(pushes)
     out = Deliveries(deliveries)
     out.sms_due = await enqueue_sms(sms, now=datetime.fromtimestamp(now_ms / 1000, tz=UTC)) > 0
     return out

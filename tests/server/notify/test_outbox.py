@@ -209,3 +209,53 @@ def test_beat_schedule_holds_the_sweep() -> None:
     import server.notify.tasks  # noqa: F401 - registers the tasks
 
     assert {"notify.deliver", "notify.sweep"} <= set(app.tasks)
+
+
+async def test_per_user_pushes_are_one_statement_with_each_users_payload(
+    pushsvc: PushService,
+) -> None:
+    """`enqueue_pushes` (an inbox notice per recipient, each naming its own notification)
+    writes one delivery per subscribed device with that user's payload, options and
+    notification, skips users without a device, and checks every push's options."""
+    import json
+    from uuid import uuid4
+
+    from server.notify.services import PushTo, enqueue_pushes
+
+    alice, _ = await subscribe(pushsvc)
+    bob, _ = await subscribe(pushsvc)
+    await subscribe(pushsvc, bob)  # bob's second device
+    nobody = uuid4()
+    pushes = [
+        PushTo(alice, payload("a"), ttl=60, urgency="high", topic="t-a", notification_id="na"),
+        PushTo(bob, payload("b"), ttl=7200, notification_id="nb"),
+        PushTo(nobody, payload("c"), ttl=60, notification_id="nc"),
+    ]
+    with pytest.raises(RuntimeError, match="transaction"):
+        await enqueue_pushes(pushes)
+    async with transaction():
+        ids = await enqueue_pushes(pushes)
+        assert await enqueue_pushes([]) == []
+    assert len(ids) == 3
+    rows = await PushDelivery.select().where(PushDelivery.id.is_in(ids))
+    by_user: dict[str, list[dict[str, object]]] = {}
+    for row in rows:
+        by_user.setdefault(str(row["user_id"]), []).append(row)
+    assert sorted(by_user) == sorted([str(alice), str(bob)])
+    [a] = by_user[str(alice)]
+    assert (a["ttl"], a["urgency"], a["topic"], a["notification_id"]) == (60, "high", "t-a", "na")
+    assert json.loads(str(a["payload"]))["id"] == "a"
+    assert len(by_user[str(bob)]) == 2
+    for b in by_user[str(bob)]:
+        assert (b["ttl"], b["urgency"], b["topic"], b["notification_id"]) == (
+            7200,
+            "normal",
+            None,
+            "nb",
+        )
+        assert json.loads(str(b["payload"]))["id"] == "b"
+    async with transaction():
+        with pytest.raises(ValueError):
+            await enqueue_pushes([PushTo(alice, payload(), ttl=0)])
+        with pytest.raises(ValueError):
+            await enqueue_pushes([PushTo(alice, {**payload(), "phone": "13800000000"}, ttl=60)])
