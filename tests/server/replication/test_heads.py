@@ -5,6 +5,7 @@ pull to the database, which returns the change."""
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -17,6 +18,9 @@ from tests.helpers import COMMUNITY_B, new_dispute
 from tests.server.replication.support import as_user, assert_ok, caught_up, pull_new
 
 pytestmark = pytest.mark.usefixtures("database")
+
+
+_in_piccolo: contextvars.ContextVar[bool] = contextvars.ContextVar("in_piccolo", default=False)
 
 
 def _in_poller() -> bool:
@@ -35,24 +39,28 @@ def counted_queries() -> Iterator[list[str]]:
     async def counting_run(self: Any, querystring: Any, *args: Any, **kw: Any) -> Any:
         if not _in_poller():  # the index's own poller runs beside the request, once per poll
             seen.append(str(querystring))
-        return await run(self, querystring, *args, **kw)
+        token = _in_piccolo.set(True)
+        try:
+            return await run(self, querystring, *args, **kw)
+        finally:
+            _in_piccolo.reset(token)
 
     cls.run_querystring = counting_run  # type: ignore[method-assign]
-    pool = getattr(db, "pool", None)
-    acquire = pool.acquire if pool is not None else None
-    if pool is not None:
+    import asyncpg.pool
 
-        def counting_acquire(*args: Any, **kw: Any) -> Any:
-            seen.append("pool.acquire")
-            return acquire(*args, **kw)  # type: ignore[misc]
+    acquire = asyncpg.pool.Pool.acquire
 
-        pool.acquire = counting_acquire
+    def counting_acquire(self: Any, *args: Any, **kw: Any) -> Any:
+        if not (_in_poller() or _in_piccolo.get()):
+            seen.append("pool.acquire")  # the PostgreSQL pull reads rows straight from asyncpg
+        return acquire(self, *args, **kw)
+
+    asyncpg.pool.Pool.acquire = counting_acquire  # type: ignore[method-assign]
     try:
         yield seen
     finally:
         cls.run_querystring = run  # type: ignore[method-assign]
-        if pool is not None:
-            del pool.acquire
+        asyncpg.pool.Pool.acquire = acquire  # type: ignore[method-assign]
 
 
 async def _quiet_pull(session: Any) -> tuple[dict[str, Any], list[str]]:
