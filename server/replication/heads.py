@@ -47,6 +47,8 @@ from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
+from redis.exceptions import RedisError
+
 from server import db as dbmod
 from server import specs
 from server.accounts.principal import Principal
@@ -71,9 +73,7 @@ _ENTRIES_SQL = (
 )
 
 
-def entry_keys(
-    collection: str, scope: Any, owner: Any, alt_user: Any, alt_org: Any
-) -> list[str]:
+def entry_keys(collection: str, scope: Any, owner: Any, alt_user: Any, alt_org: Any) -> list[str]:
     """The scope keys a feed entry touches."""
     keys = [f"c:{collection}"]
     if scope:
@@ -211,6 +211,7 @@ class HeadIndex:
             except asyncio.CancelledError:
                 raise
             except Exception:
+                log.warning("feed heads lost the live bus; polling only", exc_info=True)
                 await asyncio.sleep(POLL_SECONDS)
 
     async def primed(self) -> None:
@@ -358,8 +359,8 @@ async def shared_commits() -> int | None:
         return None
     try:
         value = await _client(url).get(_commits_key(url))
-    except Exception:
-        return None
+    except (RedisError, OSError):
+        return None  # unsure: the database answers
     return int(value or 0)
 
 

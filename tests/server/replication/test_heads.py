@@ -86,7 +86,7 @@ async def test_an_empty_pull_costs_no_feed_query_until_the_readers_scope_moves(
     assert not any("sync_" in q for q in seen), seen
 
     # another community's change: this reader's scopes did not move, still no feed query
-    assert_ok((await writer_b.push_one("disputes", None, new_dispute(community=COMMUNITY_B))))
+    assert_ok(await writer_b.push_one("disputes", None, new_dispute(community=COMMUNITY_B)))
     body, seen = await _quiet_pull(reader)
     assert body["changes"] == [] and len(seen) == 1, seen
 

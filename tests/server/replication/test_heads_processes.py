@@ -15,8 +15,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import PG_SERVER_URL, REDIS_URL, _admin_pg
 from sync.schema import SCHEMA_VERSION
+from tests.conftest import PG_SERVER_URL, REDIS_URL, _admin_pg
 from tests.helpers import COMMUNITY_A, DEMO_PASSWORD, new_dispute
 from tests.server.test_processes import DOORSTEP, clean_env, free_port, stop, wait_ready
 
