@@ -131,6 +131,10 @@ async def pull(session: aiohttp.ClientSession, base: str, d: Device, stats: Stat
                         body = await response.json() if response.status == 200 else None
                         if body is None:
                             stats.fail(f"pull {response.status}")
+                            retry = float(response.headers.get("Retry-After", "0") or 0)
+                            if retry:  # refused: again after Retry-After, spread (as the PWA)
+                                await asyncio.sleep(retry * (1 + random.random()))
+                                continue
                             return
                 except (aiohttp.ClientError, TimeoutError):
                     stats.fail("pull error")
@@ -149,15 +153,19 @@ async def pull(session: aiohttp.ClientSession, base: str, d: Device, stats: Stat
 async def listen(
     session: aiohttp.ClientSession, base: str, d: Device, stats: Stats, ready: asyncio.Event
 ) -> None:
-    """Hold the poke stream; reconnect when the server ends it (every 10 minutes)."""
+    """Hold the poke stream; reconnect when the server ends it (every 10 minutes) or refuses
+    it (503: after its Retry-After, spread, as the PWA does)."""
+    failures = 0
     while True:
         try:
             async with session.get(f"{base}/api/sync/events", headers=d.headers) as response:
                 if response.status != 200:
                     stats.fail(f"stream {response.status}")
-                    ready.set()
-                    await asyncio.sleep(5 + random.random() * 5)
+                    failures += 1
+                    retry = float(response.headers.get("Retry-After", "2"))
+                    await asyncio.sleep(retry * (1 + random.random()) * min(failures, 5))
                     continue
+                failures = 0
                 async for line in response.content:
                     if line.startswith(b": ready"):
                         ready.set()
@@ -168,8 +176,18 @@ async def listen(
                         break
         except (aiohttp.ClientError, TimeoutError):
             stats.fail("stream dropped")
-            ready.set()
             await asyncio.sleep(2 + random.random() * 3)
+
+
+async def periodic(
+    session: aiohttp.ClientSession, base: str, d: Device, stats: Stats, every: float
+) -> None:
+    """The PWA's safety-net sync while its stream is up (every five minutes): an empty pull,
+    mostly, answered from the feed heads."""
+    await asyncio.sleep(random.random() * every)
+    while True:
+        await pull(session, base, d, stats)
+        await asyncio.sleep(every)
 
 
 def report_fields(d: Device) -> tuple[str, dict[str, Any]]:
@@ -244,6 +262,9 @@ async def main() -> None:
     parser.add_argument("--minutes", type=float, default=1.0)
     parser.add_argument("--staff", type=float, default=0.1, help="share of grid workers")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--periodic", type=float, default=300, help="seconds between a device's safety-net pulls"
+    )
     args = parser.parse_args()
     steps = [int(s) for s in args.steps.split(",")]
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -272,9 +293,9 @@ async def main() -> None:
                             len(devices),
                         )
                         began = time.monotonic()
-                        for batch in range(0, len(new), 200):
+                        for batch in range(0, len(new), 50):
                             ready = []
-                            for dev in new[batch : batch + 200]:
+                            for dev in new[batch : batch + 50]:
                                 event = asyncio.Event()
                                 ready.append(event)
                                 tasks.append(
@@ -282,14 +303,28 @@ async def main() -> None:
                                         listen(session, server.url, dev, stats, event)
                                     )
                                 )
-                            await asyncio.gather(*(e.wait() for e in ready))
+                            with contextlib.suppress(TimeoutError):
+                                await asyncio.wait_for(
+                                    asyncio.gather(*(e.wait() for e in ready)), 60
+                                )
                             await asyncio.gather(
                                 *(
                                     pull(session, server.url, dev, stats)
-                                    for dev in new[batch : batch + 200]
+                                    for dev in new[batch : batch + 50]
                                 )
                             )
                         devices += new
+                        print(
+                            f"{len(devices):>6} devices connected and caught up in"
+                            f" {time.monotonic() - began:.1f} s; running {args.minutes} min",
+                            flush=True,
+                        )
+                        tasks += [
+                            asyncio.create_task(
+                                periodic(session, server.url, dev, stats, args.periodic)
+                            )
+                            for dev in new
+                        ]
                         connect_s = time.monotonic() - began
                         stats.push, stats.pull, stats.pokes, stats.failed = [], [], 0, {}
                         stats.recording = True
