@@ -139,6 +139,8 @@ async def pull(session: aiohttp.ClientSession, base: str, d: Device, stats: Stat
                 except (aiohttp.ClientError, TimeoutError):
                     stats.fail("pull error")
                     return
+                except RuntimeError:  # the session closed: the benchmark is over
+                    return
                 if stats.recording:
                     stats.pull.append(time.perf_counter() - started)
                 d.cursor = body["cursor"]

@@ -111,7 +111,7 @@ async def main() -> None:
                 feed.stop()
 
     def med(name: str, key: str) -> float:
-        return statistics.median(r[key] for r in results[name])
+        return float(statistics.median(r[key] for r in results[name]))
 
     print(f"machine: {machine()}; {args.pulls} empty pulls x 3 rounds, {args.concurrency} clients")
     for name, label in (("heads", "from the feed heads"), ("feed", "reading the feed (baseline)")):
