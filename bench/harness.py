@@ -86,6 +86,8 @@ class Server:
     def __init__(self, env: dict[str, str], workers: int = 2) -> None:
         self.env = env
         self.workers = workers
+        #: more `doorstep serve` options (bench/overload.py: --limit-concurrency, --backlog)
+        self.extra_args: list[str] = []
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
@@ -109,6 +111,7 @@ class Server:
         ]
         if migrate:
             args.append("--migrate")
+        args += self.extra_args
         log = open(self.log_path, "ab")  # noqa: SIM115 - kept open by the child
         self.proc = subprocess.Popen(
             args, env=self.env, start_new_session=True, stdout=log, stderr=log

@@ -105,12 +105,23 @@ async def main() -> None:
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--devices", type=int, default=40)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--limit-concurrency",
+        type=int,
+        default=None,
+        help="`doorstep serve --limit-concurrency`: uvicorn answers 503 beyond it per worker",
+    )
+    parser.add_argument("--backlog", type=int, default=None, help="`doorstep serve --backlog`")
     args = parser.parse_args()
     rates = [int(r) for r in args.rates.split(",")]
     ramp: list[dict[str, Any]] = []
     async with pg_database() as url:
         with data_dir() as d:
             server = Server(doorstep_env(url, d), workers=args.workers)
+            if args.limit_concurrency:
+                server.extra_args += ["--limit-concurrency", str(args.limit_concurrency)]
+            if args.backlog:
+                server.extra_args += ["--backlog", str(args.backlog)]
             server.run_cli("seed", "--demo", "--records")
             server.start(migrate=False)
             try:
@@ -131,7 +142,10 @@ async def main() -> None:
                     over = await run_rate(client, fleet, 2 * sustainable, 2 * args.seconds)
             finally:
                 server.stop()
-    print(f"machine: {machine()}; server workers: {args.workers}; {args.devices} devices")
+    print(
+        f"machine: {machine()}; server workers: {args.workers}; {args.devices} devices;"
+        f" limit-concurrency {args.limit_concurrency}; backlog {args.backlog}"
+    )
     print(f"sustainable: {sustainable}/s (no error, p99 < 300 ms); peak answered {peak:.1f}/s")
     print("at 2x sustainable: " + line(over))
     print(

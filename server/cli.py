@@ -118,7 +118,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     return _serve(args.host, args.port, embedded=True)
 
 
-def _serve(host: str, port: int, *, embedded: bool, workers: int = 1) -> int:
+def _serve(
+    host: str,
+    port: int,
+    *,
+    embedded: bool,
+    workers: int = 1,
+    limit_concurrency: int | None = None,
+    backlog: int = 2048,
+) -> int:
     import uvicorn
 
     from server.settings import get_settings
@@ -138,6 +146,11 @@ def _serve(host: str, port: int, *, embedded: bool, workers: int = 1) -> int:
         # Live event streams (server/live/stream.py) never end by themselves: without a bound
         # a restart would wait for every open command screen to go away.
         timeout_graceful_shutdown=10,
+        # Graceful overload (docs/performance.md "Overload"): connections beyond
+        # --limit-concurrency are answered 503 by uvicorn before the app sees them, and a short
+        # --backlog keeps the kernel's accept queue from holding requests for seconds.
+        limit_concurrency=limit_concurrency,
+        backlog=backlog,
     )
     return 0
 
@@ -156,7 +169,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     _require_production()
     if args.migrate:
         asyncio.run(_migrate())
-    return _serve(args.host, args.port, embedded=False, workers=args.workers)
+    return _serve(
+        args.host,
+        args.port,
+        embedded=False,
+        workers=args.workers,
+        limit_concurrency=args.limit_concurrency,
+        backlog=args.backlog,
+    )
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
@@ -277,6 +297,16 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--migrate", action="store_true", help="apply migrations first")
+    serve.add_argument(
+        "--limit-concurrency",
+        type=int,
+        default=None,
+        help="connections per worker beyond which uvicorn answers 503 at once (open event "
+        "streams count: size it above the streams a worker holds)",
+    )
+    serve.add_argument(
+        "--backlog", type=int, default=2048, help="the listening socket's accept queue"
+    )
     serve.set_defaults(func=cmd_serve)
 
     worker = sub.add_parser("worker", help="the Celery worker (push delivery)")

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
@@ -67,13 +66,26 @@ async def close_pool() -> None:
         await db.close_connection_pool()
 
 
-def write_transaction() -> Any:
+#: coroutines run after a write transaction commits (the outermost one; not after a rollback):
+#: the sync feed heads learn that the feed may have moved (server/replication/heads.py)
+after_commit: list[Callable[[], Awaitable[None]]] = []
+
+
+@contextlib.asynccontextmanager
+async def write_transaction() -> AsyncIterator[None]:
     """A transaction for writes.  On SQLite it takes the write lock up front (IMMEDIATE) so two
     writers never deadlock upgrading read locks; PostgreSQL needs nothing special."""
     db = engine()
+    outermost = db.current_transaction.get() is None
     if isinstance(db, SQLiteEngine):
-        return db.transaction(transaction_type=TransactionType.immediate)
-    return db.transaction()
+        transaction = db.transaction(transaction_type=TransactionType.immediate)
+    else:
+        transaction = db.transaction()
+    async with transaction:
+        yield
+    if outermost:
+        for hook in after_commit:
+            await hook()
 
 
 @contextlib.asynccontextmanager

@@ -52,3 +52,9 @@ ON CONFLICT (key) DO UPDATE SET seq = EXCLUDED.seq, version = EXCLUDED.version,
     alt_org_id = EXCLUDED.alt_org_id, changed_at = EXCLUDED.changed_at
 RETURNING seq
 """
+
+
+# Every process that can write the feed (app servers, the Celery worker's scheduled jobs, the
+# CLI) counts its commits for the feed heads (server/replication/heads.py): with Redis, the
+# other processes' indexes then know at once that they are unsure until their next poll.
+from server.replication import heads as _heads  # noqa: E402,F401

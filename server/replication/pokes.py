@@ -1,35 +1,36 @@
 """Device pokes (issue 13): `GET /api/sync/events`, a Server-Sent Events stream per open app
 telling the device "pull now" when a commit touches a scope it reads, so it need not poll.
 
-A poke carries no data (`event: poke`, `data: {}`): the device pulls for the rest.  Whether a
-committed change concerns a device is decided from the change event `server/live` publishes
-after commit (its collection, scope org unit and owner) against the reader's `FeedScope`s (the
-same ones the pull's SQL pre-filter uses), so a device is poked for a superset of the changes
-its next pull may bring, and never for another community's.  Pokes are coalesced: after the
-first relevant event the stream waits `COALESCE_SECONDS` for more and sends one poke.
+A poke carries no data (`event: poke`, `data: {}`): the device pulls for the rest.  Which
+commits concern a device is decided by the feed heads index (server/replication/heads.py): the
+stream registers the scope keys of the reader's `FeedScope`s (the same ones the pull's SQL
+pre-filter uses), and the index's poller, as it reads each new feed entry, flags the streams
+registered under that entry's keys.  So the fan-out costs one lookup per key of each entry and
+grows with the devices whose scope changed, not with the open streams; a device is poked for a
+superset of the changes its next pull may bring (the entry's second user and unit included),
+and never for another community's.  The poke comes after the index has seen the entry, so the
+pull it prompts never meets a stale head.
 
-The stream opens with a `: ready` comment (subscribed), keeps the connection with a comment
-every 15 s and ends (`event: end`) after `MAX_SECONDS`, when the client reconnects with a fresh
-scope (a reassigned user's stream follows their new scope within that time).  A change to a
-collection whose spec can name a second user or org unit (`also_scope`: a referral's author,
-an order's department) pokes every reader of that collection: the event names only the owner,
-and a spurious poke costs one empty pull while a missed one costs a stale screen.
+Pokes are coalesced per stream: after a flag the stream waits `COALESCE_SECONDS` and sends one
+poke for whatever came meanwhile (at most one poke per device per window).  The stream opens
+with a `: ready` comment (registered), keeps the connection with a comment every 15 s and ends
+(`event: end`) after `MAX_SECONDS`, when the client reconnects with a fresh scope (a reassigned
+user's stream follows their new scope within that time).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator
-from uuid import UUID
+from typing import Any
 
 from litestar.response.sse import ServerSentEventMessage
 
-from server import specs
 from server.accounts.principal import Principal
-from server.live import bus
-from server.live.events import ChangeEvent
 from server.org.tree import OrgTree, load_tree
-from server.replication.prefilter import Arms, arms_for
+from server.replication import heads
 
 COALESCE_SECONDS = 1.0
 KEEPALIVE_SECONDS = 15.0
@@ -37,59 +38,38 @@ MAX_SECONDS = 600.0
 RETRY_MS = 5000
 
 
-def _names_second_reader(collection: str) -> bool:
-    spec = specs.find(collection)
-    if spec is None:
-        return False
-    default = specs.CollectionSpec.__dataclass_fields__["also_scope"].default
-    return spec.also_scope is not default
-
-
-def concerns(principal: Principal, arms: Arms, tree: OrgTree, event: ChangeEvent) -> bool:
-    """Whether this committed change may be in the reader's next pull (a superset)."""
-    collection = event.collection
-    if collection in arms.everything:
-        return True
-    scope = tree.get(_uuid(event.scope_org_id))
-    for root, names in arms.subtree.items():
-        if collection in names and scope is not None and tree.is_within(scope.id, root):
-            return True
-    for names in arms.alt_subtree.values():
-        if collection in names:
-            return True  # the event does not name the second unit: poke its readers
-    for user, names in arms.user.items():
-        if collection in names and (
-            event.owner_id == str(user) or _names_second_reader(collection)
-        ):
-            return True
-    return False
-
-
-def _uuid(value: str | None) -> UUID | None:
-    try:
-        return UUID(value) if value else None
-    except ValueError:
-        return None
+def concerns(
+    principal: Principal,
+    tree: OrgTree,
+    collection: str,
+    scope: Any = None,
+    owner: Any = None,
+    alt_user: Any = None,
+    alt_org: Any = None,
+) -> bool:
+    """Whether a feed entry with these keys pokes this reader (the index's decision)."""
+    keys = heads.keys_of(principal, tree)
+    return any(k in keys for k in heads.entry_keys(collection, scope, owner, alt_user, alt_org))
 
 
 async def poke_stream(principal: Principal) -> AsyncIterator[ServerSentEventMessage]:
     tree = await load_tree()
-    arms = arms_for(principal, tree)
+    index = heads.index()
+    await index.primed()
+    watch = index.watch(heads.keys_of(principal, tree))
     started = time.monotonic()
-    async with bus.subscribe([bus.all_channel()]) as subscription:
+    try:
         yield ServerSentEventMessage(data=None, comment="ready", retry=RETRY_MS)
         while time.monotonic() - started < MAX_SECONDS:
-            event = await subscription.get(KEEPALIVE_SECONDS)
-            if event is None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(watch.moved.wait(), KEEPALIVE_SECONDS)
+            if not watch.moved.is_set():
                 yield ServerSentEventMessage(data=None, comment="keep-alive")
                 continue
-            if not (subscription.dropped or concerns(principal, arms, tree, event)):
-                continue
-            subscription.dropped = 0
-            # coalesce: whatever else arrives in the next second rides on the same poke
-            deadline = time.monotonic() + COALESCE_SECONDS
-            while (left := deadline - time.monotonic()) > 0:
-                if await subscription.get(left) is None:
-                    break
+            # coalesce: whatever else moves in the next second rides on the same poke
+            await asyncio.sleep(COALESCE_SECONDS)
+            watch.moved.clear()
             yield ServerSentEventMessage(data="{}", event="poke")
         yield ServerSentEventMessage(data='{"reason": "reconnect"}', event="end")
+    finally:
+        index.unwatch(watch)

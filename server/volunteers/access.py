@@ -13,8 +13,15 @@ from typing import Any
 
 from server.accounts.principal import Principal
 from server.org.tree import OrgTree
-from server.permissions import ADMIN_ROLES, COMMUNITY_STAFF, as_uuid, id_of, in_scope
-from server.specs import Admission, Key, PermissionRecord, Write
+from server.permissions import (
+    ADMIN_ROLES,
+    COMMUNITY_STAFF,
+    as_uuid,
+    id_of,
+    in_scope,
+    subtree_for,
+)
+from server.specs import Admission, FeedScope, Key, PermissionRecord, Write
 from server.volunteers.schema import OUTCOME_FIELDS, REPORTER_FIELDS
 from sync.model import Mutation, MutationError
 
@@ -25,6 +32,15 @@ REPORT_HANDLERS = frozenset({"grid_worker", "community_admin"})
 
 def report_scope(record: PermissionRecord) -> tuple[str | None, str | None]:
     return id_of(record.get("community_id")), id_of(record.get("created_by"))
+
+
+def report_feed_scope(p: Principal, tree: OrgTree) -> FeedScope:
+    """Which reports' feed entries a reader could read (a superset of `can_read_report`): a
+    volunteer's own (the entry's owner is the author), staff and admins' in their scope.  Not
+    "everything": a volunteer's device is then poked, and pulls, only for its own reports."""
+    if p.role == VOLUNTEER:
+        return FeedScope(user=p.user_id)
+    return subtree_for(p, tree, COMMUNITY_STAFF | ADMIN_ROLES)
 
 
 def can_read_report(p: Principal, tree: OrgTree, record: PermissionRecord) -> bool:

@@ -8,6 +8,7 @@ from server.volunteers.access import (
     admit_report,
     can_read_report,
     check_report_write,
+    report_feed_scope,
     report_mutation_refs,
     report_scope,
 )
@@ -21,6 +22,7 @@ REPORTS_SPEC = CollectionSpec(
     can_read=can_read_report,
     check_write=check_report_write,
     admit=admit_report,
+    feed_scope=report_feed_scope,
     scope=report_scope,
     mutation_refs=report_mutation_refs,
     reactions=(award_points_on_answer,),

@@ -74,10 +74,8 @@ async def test_which_changes_poke_which_readers() -> None:
     import uuid
 
     from server.accounts.principal import Principal
-    from server.live.events import ChangeEvent
     from server.org.tree import load_tree
     from server.replication.pokes import concerns
-    from server.replication.prefilter import arms_for
     from tests.helpers import COMMUNITY_A, DISTRICT, HOUSING, STREET_A
 
     tree = await load_tree(force=True)
@@ -85,15 +83,13 @@ async def test_which_changes_poke_which_readers() -> None:
     def reader(role: str, unit: uuid.UUID) -> Principal:
         return Principal(uuid.uuid4(), uuid.uuid4(), role, role, unit)
 
-    def event(collection: str, scope: uuid.UUID | None, owner: str | None = None) -> ChangeEvent:
-        return ChangeEvent(
-            collection=collection,
-            id=str(uuid.uuid4()),
-            version=1,
-            op="created",
-            scope_org_id=str(scope) if scope else None,
-            owner_id=owner,
-        )
+    def event(
+        collection: str,
+        scope: uuid.UUID | None,
+        owner: str | None = None,
+        alt_org: uuid.UUID | None = None,
+    ) -> tuple[str, uuid.UUID | None, str | None, uuid.UUID | None]:
+        return collection, scope, owner, alt_org
 
     gw_a = reader("grid_worker", COMMUNITY_A)
     admin_b = reader("community_admin", COMMUNITY_B)
@@ -104,12 +100,15 @@ async def test_which_changes_poke_which_readers() -> None:
         (event("disputes", COMMUNITY_A), {gw_a, street_a, district}),
         (event("disputes", COMMUNITY_B), {admin_b, district}),
         (event("warnings", COMMUNITY_B), {admin_b, district}),
-        (event("dispatch_orders", COMMUNITY_B), {admin_b, district, officer}),
+        # an order pokes the department it is addressed to (the feed entry's second unit)
+        (event("dispatch_orders", COMMUNITY_B, None, HOUSING), {admin_b, district, officer}),
+        (event("dispatch_orders", COMMUNITY_B, None, uuid.uuid4()), {admin_b, district}),
         (event("notifications", None, str(gw_a.user_id)), {gw_a}),
         (event("org_units", None), {gw_a, admin_b, street_a, district, officer}),
     ]
     for change, poked in cases:
         for who in (gw_a, admin_b, street_a, district, officer):
             expected = who in poked
-            got = concerns(who, arms_for(who, tree), tree, change)
-            assert got is expected, (change.collection, change.scope_org_id, who.role)
+            collection, scope, owner, alt_org = change
+            got = concerns(who, tree, collection, scope, owner, alt_org=alt_org)
+            assert got is expected, (collection, scope, who.role)
