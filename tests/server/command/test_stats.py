@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from server.org.tree import load_tree
 from tests.server.command import dataset as ds
 from tests.server.replication.support import as_user, assert_error
 
@@ -103,8 +104,17 @@ async def test_the_district_month(client: Any) -> None:
         "unsatisfied": 0,
         "satisfied_rate": 1.0,
     }
+    # one row per street of the district, in code order: the six demo streets and any street
+    # another test added to the shared database (test_boundaries.py's 边界测试街道), whose
+    # figures are all empty below
+    tree = await load_tree()
+    streets = sorted(
+        (u for u in tree.units.values() if u.parent_id == ds.DISTRICT and u.kind == "street"),
+        key=lambda u: u.code,
+    )
+    assert [c["org_unit_id"] for c in body["by_child"]] == [str(u.id) for u in streets]
+    assert set(ds.DEMO_STREETS) <= {u.id for u in streets}
     children = {c["org_unit_id"]: c for c in body["by_child"]}
-    assert len(children) == 6  # the six streets
     guangming, gongming = children[str(ds.GUANGMING)], children[str(ds.GONGMING)]
     assert guangming["name"] == "光明街道"
     assert (guangming["received"], guangming["resolution_rate"]) == (3, pytest.approx(2 / 3))
