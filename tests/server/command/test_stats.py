@@ -281,3 +281,34 @@ async def test_bad_input_is_400(client: Any, params: dict[str, str]) -> None:
     district = await as_user(client, "district")
     error = assert_error(await district.get("/api/command/stats", params=params), 400)
     assert error["code"] in ("invalid_request", "validation")
+
+
+@pytest.mark.usefixtures("march")
+async def test_a_rating_as_last_recorded_before_the_window_ends(client: Any) -> None:
+    """Up to 12:00 on 7 March: d1 (rated satisfied on the 3rd) and d2 (rated unsatisfied on
+    the 7th, basically satisfied on the 8th: after `to`, so its rating then was unsatisfied,
+    found in its facts).  Ending on the 6th instead, d2 had no rating yet (first rated after
+    `to`: no lookup needed)."""
+    body = await stats(
+        client,
+        "district",
+        ds.DISTRICT,
+        **{"from": "2019-03-01T00:00:00Z", "to": "2019-03-07T12:00:00Z"},
+    )
+    assert body["appeals"]["received"] == 2
+    assert body["satisfaction"] == {
+        "rated": 2,
+        "satisfied": 1,
+        "basically_satisfied": 0,
+        "unsatisfied": 1,
+        "satisfied_rate": 0.5,
+    }
+    body = await stats(
+        client,
+        "district",
+        ds.DISTRICT,
+        **{"from": "2019-03-01T00:00:00Z", "to": "2019-03-06T00:00:00Z"},
+    )
+    assert body["appeals"]["received"] == 2
+    assert (body["satisfaction"]["rated"], body["satisfaction"]["satisfied"]) == (1, 1)
+    assert body["satisfaction"]["unsatisfied"] == 0
