@@ -77,6 +77,10 @@ class Settings:
     public_appeals_per_address: int = 10
     public_appeals_per_station: int = 120
     public_lookups_per_address: int = 60
+    #: records of a month up to which its monthly workbook is built on request; a bigger
+    #: scope's is built by the worker and stored (DOORSTEP_REPORT_ON_REQUEST_ROWS;
+    #: server/command/archive.py)
+    report_on_request_rows: int = 25_000
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -147,6 +151,7 @@ def load_settings() -> Settings:
         public_appeals_per_address=_positive_int("DOORSTEP_PUBLIC_APPEALS_PER_ADDRESS", 10),
         public_appeals_per_station=_positive_int("DOORSTEP_PUBLIC_APPEALS_PER_STATION", 120),
         public_lookups_per_address=_positive_int("DOORSTEP_PUBLIC_LOOKUPS_PER_ADDRESS", 60),
+        report_on_request_rows=_positive_int("DOORSTEP_REPORT_ON_REQUEST_ROWS", 25_000),
     )
 
 

@@ -64,15 +64,17 @@ def acted_by_end(w: StatsWindow, alias: str = "d") -> tuple[str, list[Any]]:
 
 def rating_by_end(w: StatsWindow, alias: str = "d") -> tuple[str, list[Any]]:
     """A received dispute's satisfaction as last recorded before `to` (an SQL expression): the
-    last rating kept on the row when it was rated before `to`; for the few rated again since,
-    their last rating fact of the window."""
+    last rating kept on the row when it was rated before `to`; none when first rated at or
+    after `to` (kept on the row too: a month's late callbacks cost no lookup); for the few
+    rated before `to` and again since, their last rating fact of the window."""
     return (
         f"(CASE WHEN {alias}.rated_at IS NULL THEN NULL "
         f"WHEN {alias}.rated_at < {{}} THEN {alias}.last_rating "
+        f"WHEN {alias}.first_rated_at >= {{}} THEN NULL "
         "ELSE (SELECT f.to_value FROM lifecycle_facts f WHERE f.record_id = "
         f"{alias}.id AND f.field = {{}} AND f.collection = {{}} AND f.at >= {{}} "
         "AND f.at < {} ORDER BY f.at DESC, f.id DESC LIMIT 1) END)",
-        [w.end, "satisfaction", "disputes", w.start, w.end],
+        [w.end, w.end, "satisfaction", "disputes", w.start, w.end],
     )
 
 

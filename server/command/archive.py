@@ -16,11 +16,15 @@ stored file:
   with its build time (`X-Report-Built-At`, and 汇总 says it);
 - the month under way changes by the minute: its stored file serves for `OPEN_MONTH_MAX_AGE`,
   then a rebuild is queued;
-- small scopes (a community, a street: at most `ON_REQUEST_ROWS` records) are built on
-  request, as before, and a closed month's is kept too.
+- small scopes (a community, a street: at most `on_request_rows()` records, 25,000 unless
+  DOORSTEP_REPORT_ON_REQUEST_ROWS says otherwise) are built on request, as before, and a closed
+  month's is kept too.
 
-While a build runs, `<YYYY-MM>.building.json` holds its progress (rows written of the total),
-which a request that must wait is answered with (202), so the screen can show it.
+While a build is queued or runs, `<YYYY-MM>.building.json` holds its progress (rows written of
+the total), which a request that must wait is answered with (202), so the screen can show it;
+it is written when the build is queued, so requests made before a worker takes the job do not
+queue it again.  The worker and the app servers share the data directory (docker-compose.yml
+mounts one volume on all of them).
 """
 
 from __future__ import annotations
@@ -48,8 +52,6 @@ from server.settings import get_settings
 
 log = logging.getLogger("doorstep.command.archive")
 
-#: records of the month up to which a workbook is built on request (~5 s on a loaded box)
-ON_REQUEST_ROWS = 25_000
 #: how long a stored workbook of the month under way is served before a rebuild
 OPEN_MONTH_MAX_AGE = timedelta(hours=1)
 #: the Celery task that builds one unit's month (server/command/tasks.py)
@@ -76,6 +78,12 @@ class Building:
     started_at: str | None
     rows_written: int
     rows_total: int
+
+
+def on_request_rows() -> int:
+    """Records of the month up to which a workbook is built on request (~5 s on a loaded box
+    at the default 25,000; DOORSTEP_REPORT_ON_REQUEST_ROWS)."""
+    return get_settings().report_on_request_rows
 
 
 def reports_dir() -> Path:
@@ -241,23 +249,30 @@ async def build_last_month() -> int:
 _LOCAL: dict[tuple[UUID, str], asyncio.Task[Any]] = {}
 
 
-def queue(unit_id: UUID, month: str) -> None:
+def queue(unit_id: UUID, month: str, rows_total: int) -> Building:
     """Have the workbook built: a Celery task when Redis is configured, else in this process
-    (one build per unit and month at a time)."""
+    (one build per unit and month at a time).  The progress file is written first, so the
+    requests made until a worker takes the job see it queued and do not queue it again (a job
+    lost with its broker is queued again once the file is `STALE_BUILD` old)."""
+    queued = Building(iso(datetime.now(UTC)), 0, rows_total)
+    _, _, progress_path = _paths(unit_id, month)
+    progress_path.parent.mkdir(parents=True, exist_ok=True)
+    state = {"started_at": queued.started_at, "rows_written": 0, "rows_total": rows_total}
+    _write_atomically(progress_path, json.dumps(state))
     if get_settings().redis_url:
         try:
             from server.worker import app  # Celery is for production; embedded mode never loads it
 
             # by name: server/command/tasks.py declares it (and imports this module)
             app.send_task(BUILD_MONTHLY_REPORT, args=[str(unit_id), month])
-            return
+            return queued
         except Exception:  # a broker outage: build here rather than not at all
             log.exception("could not queue the monthly report; building in this process")
     key = (unit_id, month)
     running = _LOCAL.get(key)
-    if running is not None and not running.done():
-        return
-    _LOCAL[key] = asyncio.get_running_loop().create_task(_build_here(unit_id, month))
+    if running is None or running.done():
+        _LOCAL[key] = asyncio.get_running_loop().create_task(_build_here(unit_id, month))
+    return queued
 
 
 async def _build_here(unit_id: UUID, month: str) -> None:
@@ -271,7 +286,7 @@ async def serve(w: StatsWindow, month: str) -> Stored | Building:
     """The workbook a request is answered with: a stored file, or the build it must wait for."""
     now = datetime.now(UTC)
     stamp = await data_stamp(w)
-    small = stamp_rows(stamp) <= ON_REQUEST_ROWS
+    small = stamp_rows(stamp) <= on_request_rows()
     if small and w.end > now:  # a small scope's month under way: always built fresh
         return await build(w, month)
     found = stored(w, month, stamp, now)
@@ -281,7 +296,6 @@ async def serve(w: StatsWindow, month: str) -> Stored | Building:
         return await build(w, month)
     under_way = building(w.unit.id, month, now)
     if under_way is None:
-        queue(w.unit.id, month)
-        under_way = Building(iso(now), 0, stamp_rows(stamp))
+        under_way = queue(w.unit.id, month, stamp_rows(stamp))
     # the previous build of the month (marked with its time) rather than nothing
     return found if found is not None else under_way

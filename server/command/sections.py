@@ -52,10 +52,21 @@ def register_section(name: str, compute: Section) -> None:
     _SECTIONS[name] = compute
 
 
+def _every_domain_loaded() -> None:
+    """Sections register when their domain is imported: an app server imports every domain at
+    start, a Celery worker building a stored workbook (server/command/tasks.py) does not, and
+    its workbook lacked the sections' figures until it asked for them here."""
+    from server import specs
+
+    specs.ensure_loaded()
+
+
 def section_names() -> list[str]:
+    _every_domain_loaded()
     return list(_SECTIONS)
 
 
 async def compute_sections(window: StatsWindow) -> dict[str, Any]:
     """Every registered section for this window, by name, in registration order."""
+    _every_domain_loaded()
     return {name: await compute(window) for name, compute in _SECTIONS.items()}

@@ -3,14 +3,16 @@
 `GET /api/command/stats` counts a district month of 200,000 disputes; joining each one to
 aggregates of the lifecycle facts, visits and orders on every request cost ~20 times the scan
 of the disputes themselves (docs/performance.md, "The command view").  So the per-dispute work
-happens when the facts are written: four server-only columns of `disputes`
+happens when the facts are written: five server-only columns of `disputes`
 (server/disputes/tables.py), never schema fields, so no device pulls them and no push can
 write them:
 
 - `first_action_at`: the earliest status fact leaving `registered`, visit or dispatch order
   citing the dispute (visits and orders not deleted): "first action" of COMMAND_API.md;
 - `resolved_at`: the first status fact reaching `resolved` or `closed`;
-- `rated_at`, `last_rating`: the last satisfaction fact (`at`, then fact id) and its value.
+- `rated_at`, `last_rating`: the last satisfaction fact (`at`, then fact id) and its value;
+- `first_rated_at`: the first satisfaction fact's time (a dispute first rated after a window's
+  end had no rating before it: no fact lookup for it; added by the next session's migration).
 
 They are *recomputed* from those rows, not nudged: the flush (server/replication/store.py)
 hands every batch's writes and facts to `refresh_after_flush` once they are written, in the
@@ -22,7 +24,8 @@ that added the columns filled them with the same statement for every dispute.
 
 The figures read them with the definitions unchanged (server/command/appeals.py): resolved
 "before `to`" is `resolved_at < to`; a rating "as last recorded before `to`" is `last_rating`
-when `rated_at < to`, else (rated again later; rare) the fact lookup of before.
+when `rated_at < to`, none when `first_rated_at >= to`, else (rated before `to` and again
+since; rare) the fact lookup of before.
 """
 
 from __future__ import annotations
@@ -59,6 +62,8 @@ UPDATE disputes SET
       AND f.field = 'status' AND f.collection = 'disputes'
       AND f.to_value IN ('resolved', 'closed')),
   rated_at = (SELECT MAX(f.at) FROM lifecycle_facts f WHERE f.record_id = disputes.id
+      AND f.field = 'satisfaction' AND f.collection = 'disputes'),
+  first_rated_at = (SELECT MIN(f.at) FROM lifecycle_facts f WHERE f.record_id = disputes.id
       AND f.field = 'satisfaction' AND f.collection = 'disputes'),
   last_rating = (SELECT f.to_value FROM lifecycle_facts f WHERE f.record_id = disputes.id
       AND f.field = 'satisfaction' AND f.collection = 'disputes'

@@ -50,6 +50,9 @@ class Dispute(SyncedColumns, Table, tablename="disputes"):
     resolved_at = Timestamptz(null=True, default=None)
     #: the last satisfaction fact: when, and the value it set (None: cleared)
     rated_at = Timestamptz(null=True, default=None)
+    #: the first satisfaction fact's time: rated only after a window's end means no rating
+    #: before it, with no fact lookup (server/command/appeals.py `rating_by_end`)
+    first_rated_at = Timestamptz(null=True, default=None)
     last_rating = Varchar(length=32, null=True, default=None)
 
 

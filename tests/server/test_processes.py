@@ -289,3 +289,147 @@ def _order_turns_overdue(base: str, token: str, timeout: float = 90) -> bool:
                 break
         time.sleep(2)
     return False
+
+
+# -- the command view's stored monthly workbook, built by a real worker ------------------------
+@pytest.fixture
+def workbook_env(production_env: dict[str, str]) -> dict[str, str]:
+    """The compose environment, with every scope's workbook built by the worker (a scope of
+    more than one record is "district-sized") and, if DOORSTEP_TEST_WORKER_REDIS_DB names one,
+    its own Redis database, so a parallel run's worker cannot take this run's jobs."""
+    redis_db = os.environ.get("DOORSTEP_TEST_WORKER_REDIS_DB")
+    return {
+        **production_env,
+        "DOORSTEP_REPORT_ON_REQUEST_ROWS": "1",
+        **({"DOORSTEP_REDIS_URL": f"{REDIS_URL.rstrip('/')}/{redis_db}"} if redis_db else {}),
+    }
+
+
+def _monthly(base: str, headers: dict[str, str], params: dict[str, str]) -> httpx.Response:
+    return httpx.get(
+        f"{base}/api/command/reports/monthly.xlsx", params=params, headers=headers, timeout=30
+    )
+
+
+@pytest.mark.slow  # server and worker processes
+def test_a_real_worker_builds_the_stored_monthly_workbook(
+    workbook_env: dict[str, str], tmp_path: Path
+) -> None:
+    """The first request queues the build (202 with its progress) through Redis; the server
+    does not build it itself; `doorstep worker` as docker-compose runs it builds it into the
+    shared data directory; the endpoint then serves the stored file, whose 汇总 figures are
+    `/api/command/stats` of the same unit and month.  The beat job of the 1st (last month's
+    workbooks of the district and its streets) runs on the same worker."""
+    import io
+    from datetime import UTC, datetime, timedelta
+
+    import openpyxl
+
+    from server.command.archive import last_month
+    from server.command.report import SUMMARY, figure
+    from server.command.window import parse_month
+
+    commands = compose_commands()
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    procs: dict[str, subprocess.Popen[bytes]] = {}
+    try:
+        procs["server"] = subprocess.Popen(
+            _with_port(commands["server"], port),
+            cwd=tmp_path,
+            env=workbook_env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        wait_ready(f"{base}/health/ready", procs["server"], timeout=90)
+        subprocess.run(
+            [DOORSTEP, "seed", "--demo", "--records"],
+            env=workbook_env,
+            check=True,
+            capture_output=True,
+        )
+        login = httpx.post(
+            f"{base}/api/auth/login",
+            json={"username": "district", "password": "doorstep-demo"},
+            timeout=10,
+        ).json()
+        headers = {"Authorization": f"Bearer {login['access_token']}"}
+        district = login["user"]["org_unit_id"]
+        # the demo records are of today: the month under way, in Beijing time
+        today = datetime.now(UTC) + timedelta(hours=8)
+        month = f"{today.year:04d}-{today.month:02d}"
+        params = {"org_unit_id": district, "month": month}
+
+        first = _monthly(base, headers, params)
+        assert first.status_code == 202, first.text
+        assert first.headers["retry-after"] == "5"
+        assert first.json()["status"] == "building"
+        assert first.json()["rows_total"] >= 3  # the demo's disputes, orders and warnings
+        # no worker yet: the job waits in Redis, the server does not build it, and asking
+        # again neither builds nor queues it a second time
+        time.sleep(2)
+        again = _monthly(base, headers, params)
+        assert again.status_code == 202, again.text
+        stored = tmp_path / "reports" / "monthly" / district / f"{month}.xlsx"
+        assert not stored.exists()
+
+        procs["worker"] = subprocess.Popen(
+            _with_port(commands["worker"], port),
+            cwd=tmp_path,
+            env=workbook_env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 120
+        served = again
+        while served.status_code == 202 and time.monotonic() < deadline:
+            time.sleep(1)
+            served = _monthly(base, headers, params)
+        assert served.status_code == 200, served.text
+        assert served.headers["x-report-current"] == "true"
+        assert stored.exists() and served.content == stored.read_bytes()
+
+        start, end = parse_month(month)
+        stamp = "%Y-%m-%dT%H:%M:%S.000Z"
+        stats = httpx.get(
+            f"{base}/api/command/stats",
+            params={
+                "org_unit_id": district,
+                "from": start.strftime(stamp),
+                "to": end.strftime(stamp),
+            },
+            headers=headers,
+            timeout=30,
+        ).json()
+        book = openpyxl.load_workbook(io.BytesIO(served.content))
+        summary = {row[3]: row[1] for row in book["汇总"].iter_rows(min_row=2, values_only=True)}
+        assert summary["month"] == month
+        assert summary["appeals.received"] == stats["appeals"]["received"] >= 1
+        for path, *_ in SUMMARY:
+            expected = figure(stats, path)
+            wanted = pytest.approx(expected) if expected is not None else None
+            assert summary[path] == wanted, path
+
+        # the beat job of the 1st, on the same worker: last month's workbooks of the
+        # district and its streets
+        queued = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "from server.worker import app; app.send_task('command.build_last_month_reports')",
+            ],
+            env=workbook_env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert queued.returncode == 0, queued.stderr
+        closed = tmp_path / "reports" / "monthly" / district / f"{last_month()}.xlsx"
+        deadline = time.monotonic() + 120
+        while not closed.exists() and time.monotonic() < deadline:
+            time.sleep(1)
+        assert closed.exists(), "the worker never built last month's workbook"
+        assert procs["worker"].poll() is None, "the worker exited"
+    finally:
+        outputs = {name: stop(proc) for name, proc in procs.items()}
+    assert "Traceback" not in outputs.get("worker", ""), outputs.get("worker")

@@ -26,6 +26,12 @@ B1 = unit_id("GM.GONGMING.C01")
 GUANGMING = unit_id("GM.GUANGMING")
 GONGMING = unit_id("GM.GONGMING")
 DISTRICT = unit_id("GM")
+#: the demo district's six streets (server/org/data/guangming-demo.yaml); other tests may add
+#: streets of their own to the shared session database
+DEMO_STREETS = tuple(
+    unit_id(f"GM.{code}")
+    for code in ("GUANGMING", "GONGMING", "XINHU", "FENGHUANG", "YUTANG", "MATIAN")
+)
 HOUSING = unit_id("GM.DEPT.HOUSING")
 URBAN = unit_id("GM.DEPT.URBAN")
 

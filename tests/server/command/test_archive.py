@@ -49,7 +49,7 @@ async def test_a_district_sized_month_is_built_once_and_rebuilt_after_a_late_edi
 ) -> None:
     await ds.build()
     # every scope counts as district-sized here: none is built on request
-    monkeypatch.setattr(archive, "ON_REQUEST_ROWS", 0)
+    monkeypatch.setattr(archive, "on_request_rows", lambda: 0)
     district = await as_user(client, "district")
 
     first = await district.get("/api/command/reports/monthly.xlsx", params=PARAMS)

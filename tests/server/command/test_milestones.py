@@ -23,7 +23,7 @@ from tests.server.replication.support import (
 
 pytestmark = pytest.mark.usefixtures("database")
 
-MILESTONES = ("first_action_at", "resolved_at", "rated_at", "last_rating")
+MILESTONES = ("first_action_at", "resolved_at", "rated_at", "first_rated_at", "last_rating")
 
 
 async def milestones(dispute_id: str) -> dict[str, Any]:
@@ -128,6 +128,10 @@ async def test_milestones_follow_the_dispute_s_life(client: Any) -> None:
     row = await milestones(dispute_id)
     assert row["resolved_at"] == resolved
     assert row["last_rating"] == "basically_satisfied"
+    # rated twice: the first rating's time stays, the last is the second's
+    assert row["first_rated_at"] == await fact_time(dispute_id, "satisfaction", "satisfied")
+    assert row["rated_at"] == await fact_time(dispute_id, "satisfaction", "basically_satisfied")
+    assert row["first_rated_at"] < row["rated_at"]
 
     # recomputing from the source rows (what the migration did for old disputes) agrees
     await refresh([dispute_id])

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from server.org.tree import load_tree
 from tests.server.command import dataset as ds
 from tests.server.replication.support import as_user, assert_error
 
@@ -103,8 +104,17 @@ async def test_the_district_month(client: Any) -> None:
         "unsatisfied": 0,
         "satisfied_rate": 1.0,
     }
+    # one row per street of the district, in code order: the six demo streets and any street
+    # another test added to the shared database (test_boundaries.py's 边界测试街道), whose
+    # figures are all empty below
+    tree = await load_tree()
+    streets = sorted(
+        (u for u in tree.units.values() if u.parent_id == ds.DISTRICT and u.kind == "street"),
+        key=lambda u: u.code,
+    )
+    assert [c["org_unit_id"] for c in body["by_child"]] == [str(u.id) for u in streets]
+    assert set(ds.DEMO_STREETS) <= {u.id for u in streets}
     children = {c["org_unit_id"]: c for c in body["by_child"]}
-    assert len(children) == 6  # the six streets
     guangming, gongming = children[str(ds.GUANGMING)], children[str(ds.GONGMING)]
     assert guangming["name"] == "光明街道"
     assert (guangming["received"], guangming["resolution_rate"]) == (3, pytest.approx(2 / 3))
@@ -271,3 +281,34 @@ async def test_bad_input_is_400(client: Any, params: dict[str, str]) -> None:
     district = await as_user(client, "district")
     error = assert_error(await district.get("/api/command/stats", params=params), 400)
     assert error["code"] in ("invalid_request", "validation")
+
+
+@pytest.mark.usefixtures("march")
+async def test_a_rating_as_last_recorded_before_the_window_ends(client: Any) -> None:
+    """Up to 12:00 on 7 March: d1 (rated satisfied on the 3rd) and d2 (rated unsatisfied on
+    the 7th, basically satisfied on the 8th: after `to`, so its rating then was unsatisfied,
+    found in its facts).  Ending on the 6th instead, d2 had no rating yet (first rated after
+    `to`: no lookup needed)."""
+    body = await stats(
+        client,
+        "district",
+        ds.DISTRICT,
+        **{"from": "2019-03-01T00:00:00Z", "to": "2019-03-07T12:00:00Z"},
+    )
+    assert body["appeals"]["received"] == 2
+    assert body["satisfaction"] == {
+        "rated": 2,
+        "satisfied": 1,
+        "basically_satisfied": 0,
+        "unsatisfied": 1,
+        "satisfied_rate": 0.5,
+    }
+    body = await stats(
+        client,
+        "district",
+        ds.DISTRICT,
+        **{"from": "2019-03-01T00:00:00Z", "to": "2019-03-06T00:00:00Z"},
+    )
+    assert body["appeals"]["received"] == 2
+    assert (body["satisfaction"]["rated"], body["satisfaction"]["satisfied"]) == (1, 1)
+    assert body["satisfaction"]["unsatisfied"] == 0
