@@ -64,7 +64,7 @@ class IncentivesController(Controller):
     # -- the fund ----------------------------------------------------------------------------
     @get("/fund", responses=errors(400, 401, 403, 404))
     async def fund(
-        self, request: AuthRequest, org_unit_id: UUID, year: int | None = None
+        self, request: AuthRequest, org_unit_id: FromQuery[UUID], year: FromQuery[int | None] = None
     ) -> FundOut:
         """A fund's budget, awarded, paid and balance, in fen (year: this year by default)."""
         tree = await load_tree()

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post, put
 from litestar.datastructures import State
-from litestar.params import FromPath, Parameter
+from litestar.params import FromPath, FromQuery, Parameter, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from server.accounts.principal import Principal
@@ -163,8 +163,8 @@ class TriageController(Controller):
     async def listing(
         self,
         request: AuthRequest,
-        org_unit_id: UUID | None = None,
-        triage_state: Annotated[str | None, Parameter(query="triage")] = None,
+        org_unit_id: FromQuery[UUID | None] = None,
+        triage_state: Annotated[str | None, QueryParameter(name="triage")] = None,
         limit: Annotated[int, Parameter(ge=1, le=500)] = 200,
     ) -> list[TriageItem]:
         """Public appeals of the caller's communities (default: pending first, newest first)."""

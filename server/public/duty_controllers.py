@@ -9,7 +9,7 @@ from uuid import UUID
 import msgspec
 from litestar import Controller, Request, get, post
 from litestar.datastructures import State
-from litestar.params import FromPath, Parameter
+from litestar.params import FromPath, FromQuery, Parameter
 from litestar.status_codes import HTTP_201_CREATED
 
 from server.accounts.principal import Principal
@@ -46,7 +46,7 @@ class DutyController(Controller):
 
     @get("/shifts", responses=errors(401))
     async def shifts(
-        self, request: AuthRequest, org_unit_id: UUID | None = None
+        self, request: AuthRequest, org_unit_id: FromQuery[UUID | None] = None
     ) -> list[dict[str, Any]]:
         """The roster with residents' requests: admins in scope, and leaders their own shifts."""
         return await duty.listing(request.user, org_unit_id)
