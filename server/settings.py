@@ -81,6 +81,10 @@ class Settings:
     #: scope's is built by the worker and stored (DOORSTEP_REPORT_ON_REQUEST_ROWS;
     #: server/command/archive.py)
     report_on_request_rows: int = 25_000
+    #: how long a device's poke stream (`/api/sync/events`) stays open before it ends and the
+    #: app reconnects with its scope read afresh (DOORSTEP_EVENT_STREAM_SECONDS; a proxy with a
+    #: shorter idle or total timeout wants it lower)
+    event_stream_seconds: int = 600
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -152,6 +156,7 @@ def load_settings() -> Settings:
         public_appeals_per_station=_positive_int("DOORSTEP_PUBLIC_APPEALS_PER_STATION", 120),
         public_lookups_per_address=_positive_int("DOORSTEP_PUBLIC_LOOKUPS_PER_ADDRESS", 60),
         report_on_request_rows=_positive_int("DOORSTEP_REPORT_ON_REQUEST_ROWS", 25_000),
+        event_stream_seconds=_positive_int("DOORSTEP_EVENT_STREAM_SECONDS", 600),
     )
 
 

@@ -14,7 +14,7 @@ pull it prompts never meets a stale head.
 Pokes are coalesced per stream: after a flag the stream waits `COALESCE_SECONDS` and sends one
 poke for whatever came meanwhile (at most one poke per device per window).  The stream opens
 with a `: ready` comment (registered), keeps the connection with a comment every 15 s and ends
-(`event: end`) after `MAX_SECONDS`, when the client reconnects with a fresh scope (a reassigned
+(`event: end`) after `DOORSTEP_EVENT_STREAM_SECONDS` (600 s), when the client reconnects with a fresh scope (a reassigned
 user's stream follows their new scope within that time).
 """
 
@@ -31,10 +31,10 @@ from litestar.response.sse import ServerSentEventMessage
 from server.accounts.principal import Principal
 from server.org.tree import OrgTree, load_tree
 from server.replication import heads
+from server.settings import get_settings
 
 COALESCE_SECONDS = 1.0
 KEEPALIVE_SECONDS = 15.0
-MAX_SECONDS = 600.0
 RETRY_MS = 5000
 
 
@@ -57,14 +57,15 @@ async def poke_stream(principal: Principal) -> AsyncIterator[ServerSentEventMess
     index = heads.index()
     await index.primed()
     watch = index.watch(heads.keys_of(principal, tree))
-    started = time.monotonic()
+    ends = time.monotonic() + get_settings().event_stream_seconds
     try:
         yield ServerSentEventMessage(data=None, comment="ready", retry=RETRY_MS)
-        while time.monotonic() - started < MAX_SECONDS:
+        while (left := ends - time.monotonic()) > 0:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(watch.moved.wait(), KEEPALIVE_SECONDS)
+                await asyncio.wait_for(watch.moved.wait(), min(KEEPALIVE_SECONDS, left))
             if not watch.moved.is_set():
-                yield ServerSentEventMessage(data=None, comment="keep-alive")
+                if ends - time.monotonic() > 0:
+                    yield ServerSentEventMessage(data=None, comment="keep-alive")
                 continue
             # coalesce: whatever else moves in the next second rides on the same poke
             await asyncio.sleep(COALESCE_SECONDS)

@@ -53,21 +53,29 @@ CHECKS = [
 ]
 
 
+#: Generated logins fail by the hundred from one address (the limiter is tested elsewhere), and
+#: a valid request for the poke stream would hold it open for its whole lifetime.
+LIVE_ENV = {
+    "DOORSTEP_LOGIN_MAX_FAILURES_PER_ADDRESS": "100000",
+    "DOORSTEP_EVENT_STREAM_SECONDS": "1",
+}
+
+
 @pytest.fixture(scope="module")
 def live() -> Iterator[LiveServer]:
-    # Generated logins fail by the hundred from one address: the limiter is tested elsewhere.
-    saved = os.environ.get("DOORSTEP_LOGIN_MAX_FAILURES_PER_ADDRESS")
-    os.environ["DOORSTEP_LOGIN_MAX_FAILURES_PER_ADDRESS"] = "100000"
+    saved = {name: os.environ.get(name) for name in LIVE_ENV}
+    os.environ.update(LIVE_ENV)
     server = LiveServer(workers=1)
     try:
         server.start()
         yield server
     finally:
         server.stop()
-        if saved is None:
-            os.environ.pop("DOORSTEP_LOGIN_MAX_FAILURES_PER_ADDRESS", None)
-        else:
-            os.environ["DOORSTEP_LOGIN_MAX_FAILURES_PER_ADDRESS"] = saved
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def bearer(live: LiveServer, username: str) -> dict[str, str]:

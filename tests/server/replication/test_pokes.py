@@ -112,3 +112,25 @@ async def test_which_changes_poke_which_readers() -> None:
             collection, scope, owner, alt_org = change
             got = concerns(who, tree, collection, scope, owner, alt_org=alt_org)
             assert got is expected, (collection, scope, who.role)
+
+
+async def test_the_stream_ends_after_its_lifetime_and_says_reconnect(
+    live_app: InProcessServer,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A stream ends after DOORSTEP_EVENT_STREAM_SECONDS with `event: end`, so the app
+    reconnects with its scope read afresh (and a proxy's timeout never cuts it silently)."""
+    from server.settings import get_settings
+
+    monkeypatch.setenv("DOORSTEP_EVENT_STREAM_SECONDS", "1")
+    get_settings.cache_clear()
+    try:
+        async with httpx.AsyncClient(base_url=live_app.url, timeout=30) as client:
+            reader = await login(client, "gw.a2")
+        async with poke_stream(live_app.url, reader.access_token) as stream:
+            end = await stream.until(lambda m: m.event == "end", within=10)
+            assert end.json == {"reason": "reconnect"}
+            assert [m.event for m in stream.seen if m.data is not None] == ["end"]
+    finally:
+        monkeypatch.delenv("DOORSTEP_EVENT_STREAM_SECONDS")
+        get_settings.cache_clear()
