@@ -55,6 +55,7 @@ from server import specs
 from server.accounts.principal import Principal
 from server.org.tree import OrgTree
 from server.replication.prefilter import HEAD_SQL, Arms, arms_for, read_head
+from server.replication.rows import server_time
 from server.replication.tables import FeedCounter
 
 log = logging.getLogger("doorstep.sync.heads")
@@ -390,7 +391,6 @@ async def answer_empty(principal: Principal, cursor_text: str | None, key: bytes
     from server.org.tree import load_tree
     from server.replication.cursor import decode_cursor
     from server.replication.schemas import PullOut
-    from server.replication.services import server_time
 
     if not cursor_text or os.environ.get("DOORSTEP_FEED_HEADS") == "off":
         return None  # "off": every pull reads the feed (benchmarks' same-run baseline)

@@ -47,6 +47,11 @@ def iso(value: datetime | None) -> str | None:
     )
 
 
+def server_time() -> str:
+    """The `server_time` of a push or pull answer: now, as the wire spells times."""
+    return iso(datetime.now(UTC)) or ""
+
+
 def _from_db(kind: str, value: Any) -> Any:
     if value is None:
         return None

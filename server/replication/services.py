@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import UTC, datetime
 from uuid import UUID
 
 from server import specs
@@ -25,7 +24,7 @@ from server.replication.backends.current import backend
 from server.replication.cursor import Cursor, decode_cursor, encode_cursor
 from server.replication.gate import ScopeGate
 from server.replication.reactions import react
-from server.replication.rows import iso, table_of
+from server.replication.rows import server_time, table_of
 from server.replication.schemas import PullOut, PushOut, ResultOut
 from server.replication.store import WorkingSet, mutation_keys, valid_ids
 from server.replication.tables import FeedEntry
@@ -37,10 +36,6 @@ from sync.model import Actor, Mutation, Result
 log = logging.getLogger("doorstep.sync")
 
 _clock = ServerClock()
-
-
-def server_time() -> str:
-    return iso(datetime.now(UTC)) or ""
 
 
 # ---------------------------------------------------------------------------------------------
