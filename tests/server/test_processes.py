@@ -67,6 +67,25 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def process_env(
+    database: str, redis_db: int | str, data_dir: Path, label: str, **extra: str
+) -> dict[str, str]:
+    """The environment of a real process in production mode (PostgreSQL `database`, Redis db
+    `redis_db`), as the compose file gives it, for tests that start `doorstep` commands."""
+    from server.cli import generate_vapid_keys
+
+    return clean_env(
+        DOORSTEP_DATABASE_URL=f"{PG_SERVER_URL}/{database}",
+        DOORSTEP_REDIS_URL=REDIS_URL.rstrip("/") + f"/{redis_db}",
+        DOORSTEP_DATA_DIR=str(data_dir),
+        DOORSTEP_SECRET_KEY=f"{label}-test-secret-" + "x" * 30,
+        DOORSTEP_VAPID_PRIVATE_KEY=generate_vapid_keys()[0],
+        DOORSTEP_VAPID_SUBJECT="mailto:ci@doorstep.invalid",
+        DOORSTEP_PUBLIC_URL="http://127.0.0.1",
+        **extra,
+    )
+
+
 @pytest.mark.slow  # a real `doorstep run` process
 def test_quick_start_run_command_serves_the_demo(tmp_path: Path) -> None:
     port = free_port()
@@ -134,19 +153,9 @@ def test_compose_runs_doorstep_commands_for_every_app_service() -> None:
 
 @pytest.fixture
 def production_env(tmp_path: Path) -> Iterator[dict[str, str]]:
-    from server.cli import generate_vapid_keys
-
     name = f"doorstep_compose_{uuid.uuid4().hex[:8]}"
     _admin_pg(f'CREATE DATABASE "{name}"')
-    env = clean_env(
-        DOORSTEP_DATABASE_URL=f"{PG_SERVER_URL}/{name}",
-        DOORSTEP_REDIS_URL=REDIS_URL.rstrip("/") + "/7",
-        DOORSTEP_DATA_DIR=str(tmp_path),
-        DOORSTEP_SECRET_KEY="compose-test-secret-" + "y" * 30,
-        DOORSTEP_VAPID_PRIVATE_KEY=generate_vapid_keys()[0],
-        DOORSTEP_VAPID_SUBJECT="mailto:ci@doorstep.invalid",
-        DOORSTEP_PUBLIC_URL="http://127.0.0.1",
-    )
+    env = process_env(name, 7, tmp_path, "compose")
     yield env
     _admin_pg(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 

@@ -16,27 +16,16 @@ import httpx
 import pytest
 
 from sync.schema import SCHEMA_VERSION
-from tests.conftest import PG_SERVER_URL, REDIS_URL, _admin_pg
+from tests.conftest import _admin_pg
 from tests.helpers import COMMUNITY_A, DEMO_PASSWORD, new_dispute
-from tests.server.test_processes import DOORSTEP, clean_env, free_port, stop, wait_ready
+from tests.server.test_processes import DOORSTEP, free_port, process_env, stop, wait_ready
 
 
 @pytest.fixture
 def two_servers(tmp_path: Path) -> Iterator[tuple[str, str]]:
-    from server.cli import generate_vapid_keys
-
     name = f"doorstep_heads_{uuid.uuid4().hex[:8]}"
     _admin_pg(f'CREATE DATABASE "{name}"')
-    env = clean_env(
-        DOORSTEP_DATABASE_URL=f"{PG_SERVER_URL}/{name}",
-        DOORSTEP_REDIS_URL=REDIS_URL.rstrip("/") + "/6",
-        DOORSTEP_DATA_DIR=str(tmp_path),
-        DOORSTEP_SECRET_KEY="heads-test-secret-" + "z" * 30,
-        DOORSTEP_VAPID_PRIVATE_KEY=generate_vapid_keys()[0],
-        DOORSTEP_VAPID_SUBJECT="mailto:ci@doorstep.invalid",
-        DOORSTEP_PUBLIC_URL="http://127.0.0.1",
-        DOORSTEP_ARGON2_PROFILE="test",
-    )
+    env = process_env(name, 6, tmp_path, "heads", DOORSTEP_ARGON2_PROFILE="test")
     procs: list[subprocess.Popen[bytes]] = []
     try:
         urls = []

@@ -18,9 +18,9 @@ import asyncpg
 import httpx
 import pytest
 
-from tests.conftest import PG_SERVER_URL, REDIS_URL, _admin_pg
+from tests.conftest import PG_SERVER_URL, _admin_pg
 from tests.helpers import COMMUNITY_A, DEMO_PASSWORD
-from tests.server.test_processes import DOORSTEP, clean_env, free_port, stop, wait_ready
+from tests.server.test_processes import DOORSTEP, free_port, process_env, stop, wait_ready
 from tests.server.volunteers.support import PASSWORD, award_body, report_fields
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.slow]
@@ -31,21 +31,10 @@ AMOUNT = 500
 
 @pytest.fixture
 def two_servers(tmp_path: Path) -> Iterator[tuple[list[str], str]]:
-    from server.cli import generate_vapid_keys
-
     name = f"doorstep_awards_{uuid.uuid4().hex[:8]}"
     _admin_pg(f'CREATE DATABASE "{name}"')
     dsn = f"{PG_SERVER_URL}/{name}"
-    env = clean_env(
-        DOORSTEP_DATABASE_URL=dsn,
-        DOORSTEP_REDIS_URL=REDIS_URL.rstrip("/") + "/7",
-        DOORSTEP_DATA_DIR=str(tmp_path),
-        DOORSTEP_SECRET_KEY="two-servers-secret-" + "z" * 30,
-        DOORSTEP_VAPID_PRIVATE_KEY=generate_vapid_keys()[0],
-        DOORSTEP_VAPID_SUBJECT="mailto:ci@doorstep.invalid",
-        DOORSTEP_PUBLIC_URL="http://127.0.0.1",
-        DOORSTEP_ARGON2_PROFILE="test",
-    )
+    env = process_env(name, 7, tmp_path, "two-servers", DOORSTEP_ARGON2_PROFILE="test")
     procs: list[subprocess.Popen[bytes]] = []
     try:
         urls = []
