@@ -5,36 +5,18 @@ images uploaded.  Then the court steps are recorded on the same screen."""
 
 from __future__ import annotations
 
-import json
 import time
 import urllib.request
 import uuid
 from typing import Any
 
 from .conftest import go, login, shot, sync_now
+from .test_field_day import _api, _token
 
 PARTIES = [
     {"name": "张三", "phone": "13800000001", "role": "申请人"},
     {"name": "李四", "phone": "13800000002", "role": "被申请人"},
 ]
-
-
-def _api(base: str, path: str, body: Any = None, token: str | None = None) -> Any:
-    req = urllib.request.Request(
-        base + path,
-        data=None if body is None else json.dumps(body).encode(),
-        method="POST" if body is not None else "GET",
-    )
-    req.add_header("content-type", "application/json")
-    if token:
-        req.add_header("Authorization", "Bearer " + token)
-    with urllib.request.urlopen(req, timeout=30) as r:
-        return json.loads(r.read() or b"null")
-
-
-def _token(base: str, username: str) -> str:
-    body = {"username": username, "password": "doorstep-demo", "device_name": "api"}
-    return str(_api(base, "/api/auth/login", body)["access_token"])
 
 
 def _dispute(base: str) -> str:

@@ -4,7 +4,6 @@ opening its record; the statistics screen showing the API's own figures; English
 
 from __future__ import annotations
 
-import json
 import tempfile
 import time
 import urllib.parse
@@ -17,22 +16,10 @@ from typing import Any
 import openpyxl
 
 from .conftest import PASSWORD, go, shot, wait_idle
+from .test_field_day import _api
 
 DESKTOP = {"width": 1440, "height": 900}
 SHANGHAI = timedelta(hours=8)
-
-
-def _api(base: str, path: str, body: Any = None, token: str | None = None) -> Any:
-    req = urllib.request.Request(
-        base + path,
-        data=None if body is None else json.dumps(body).encode(),
-        method="POST" if body is not None else "GET",
-    )
-    req.add_header("content-type", "application/json")
-    if token:
-        req.add_header("Authorization", "Bearer " + token)
-    with urllib.request.urlopen(req, timeout=30) as r:
-        return json.loads(r.read() or b"null")
 
 
 def _device(base: str, username: str) -> dict[str, Any]:

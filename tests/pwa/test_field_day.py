@@ -9,7 +9,17 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from .conftest import ROOT, deliver_push, go, login, set_datetime, shot, sync_now, wait_idle
+from .conftest import (
+    PASSWORD,
+    ROOT,
+    deliver_push,
+    go,
+    login,
+    set_datetime,
+    shot,
+    sync_now,
+    wait_idle,
+)
 
 
 def _new_dispute(page: Any, title: str, risk: str = "yellow", photo: Path | None = None) -> str:
@@ -218,6 +228,12 @@ def _api(base: str, path: str, body: Any = None, token: str | None = None) -> An
         req.add_header("Authorization", "Bearer " + token)
     with urllib.request.urlopen(req, timeout=30) as r:
         return json.loads(r.read() or b"null")
+
+
+def _token(base: str, username: str, password: str = PASSWORD) -> str:
+    """An access token for API calls beside the browser (a device of its own)."""
+    body = {"username": username, "password": password, "device_name": "api"}
+    return str(_api(base, "/api/auth/login", body)["access_token"])
 
 
 def test_revoked_device_wipes_local_data_and_asks_to_log_in(

@@ -9,12 +9,7 @@ import uuid
 from typing import Any
 
 from .conftest import PASSWORD, ROOT, go, shot, sync_now, wait_idle
-from .test_field_day import _api
-
-
-def _token(base: str, username: str, password: str = PASSWORD) -> str:
-    body = _api(base, "/api/auth/login", {"username": username, "password": password})
-    return str(body["access_token"])
+from .test_field_day import _api, _token
 
 
 def _wait_for(page: Any, text: str, timeout_s: float = 15) -> None:
