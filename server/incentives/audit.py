@@ -9,6 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from server.incentives.tables import Event
+from server.times import utc_iso
 
 #: what a volunteer's screen says for each step (zh first; the PWA has the English)
 ACTION_NAMES = {
@@ -81,10 +82,4 @@ async def events_of_batch(batch_id: UUID) -> list[dict[str, Any]]:
 
 
 def iso(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return str(value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"))
+    return utc_iso(value, "milliseconds")

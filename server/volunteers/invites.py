@@ -26,6 +26,7 @@ from server.accounts.throttle import LoginThrottler
 from server.db import write_transaction
 from server.http.errors import ApiError
 from server.replication.directory import write_directory
+from server.times import utc_iso
 from server.volunteers.directory import VOLUNTEER_ROLE
 from server.volunteers.tables import VolunteerInvite, VolunteerProfile
 
@@ -180,10 +181,4 @@ async def redeem(
 
 
 def _iso(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return str(value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"))
+    return utc_iso(value, "seconds")

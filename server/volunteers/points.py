@@ -17,6 +17,7 @@ from typing import Any
 from server.inbox.notices import Notice, notify
 from server.permissions import as_uuid
 from server.replication.reactions import Reactor
+from server.times import utc_iso
 from server.volunteers.tables import PointsEntry, PointsRule
 from sync.engine import server_write
 from sync.model import Applied
@@ -133,10 +134,4 @@ async def points_of(volunteer_id: uuid.UUID) -> list[dict[str, Any]]:
 
 
 def _iso(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return str(value.astimezone(UTC).isoformat().replace("+00:00", "Z"))
+    return utc_iso(value)
