@@ -54,10 +54,28 @@ async def _migration_lock() -> AsyncIterator[None]:
         await conn.close()  # ends the session, which releases the lock
 
 
+def _pooled_connection_class() -> type:
+    import asyncpg
+
+    class PooledConnection(asyncpg.Connection):  # type: ignore[misc]
+        """A pool connection released without asyncpg's reset query (`RESET ALL; UNLISTEN *;
+        CLOSE ALL; pg_advisory_unlock_all()`): one more round trip per query, 8 % of a busy
+        server's time in a profile, for session state this app never leaves behind (settings
+        are `SET LOCAL`, cursors end with their transaction, nothing LISTENs, and the
+        migration lock has its own connection).  Open transactions are still rolled back."""
+
+        def get_reset_query(self) -> str:
+            return ""
+
+    return PooledConnection
+
+
 async def start_pool() -> None:
     db = engine()
     if isinstance(db, PostgresEngine):
-        await db.start_connection_pool(min_size=2, max_size=10)
+        await db.start_connection_pool(
+            min_size=2, max_size=10, connection_class=_pooled_connection_class()
+        )
 
 
 async def close_pool() -> None:
