@@ -125,7 +125,7 @@ class SyncController(Controller):
     async def events(self, request: AuthRequest) -> ServerSentEvent:
         """Server-Sent Events while the app is open: `event: poke` (no data) when a commit
         touches a scope this user reads, coalesced; pull then (docs/sync.md "Pokes")."""
-        return ServerSentEvent(pokes.poke_stream(request.user))
+        return ServerSentEvent(pokes.poke_stream(request.user, request.app.state.get("load")))
 
     @get("/pull", responses=errors(400, 401))
     async def pull(

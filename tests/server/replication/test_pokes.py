@@ -134,3 +134,72 @@ async def test_the_stream_ends_after_its_lifetime_and_says_reconnect(
     finally:
         monkeypatch.delenv("DOORSTEP_EVENT_STREAM_SECONDS")
         get_settings.cache_clear()
+
+
+def test_the_pacer_gives_each_poke_its_own_slot() -> None:
+    """Pokes are paced per process: a burst takes consecutive slots `1 / rate` apart, and a
+    poke after a quiet spell goes out at once (the clock is the test's, not the wall's)."""
+    from server.replication.pokes import PokePacer
+
+    now = [100.0]
+    pacer = PokePacer(clock=lambda: now[0])
+    assert [pacer.reserve(4) for _ in range(4)] == [0.0, 0.25, 0.5, 0.75]
+    now[0] += 0.5  # half a second later the queue is two slots shorter
+    assert pacer.reserve(4) == 0.5
+    now[0] += 10  # quiet: the next poke takes a free slot
+    assert pacer.reserve(4) == 0.0
+
+
+async def test_paced_pokes_still_reach_every_device(
+    live_app: InProcessServer,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """At one poke a second for the whole process, a change that concerns three devices still
+    pokes each of them: they wait their turn, none is dropped."""
+    from server.settings import get_settings
+
+    monkeypatch.setenv("DOORSTEP_POKES_PER_SECOND", "1")
+    get_settings.cache_clear()
+    try:
+        async with httpx.AsyncClient(base_url=live_app.url, timeout=30) as client:
+            writer = await login(client, "gw.a1")
+            readers = [await login(client, name) for name in ("gw.a2", "admin.a", "street.a")]
+            async with (
+                poke_stream(live_app.url, readers[0].access_token) as one,
+                poke_stream(live_app.url, readers[1].access_token) as two,
+                poke_stream(live_app.url, readers[2].access_token) as three,
+            ):
+                done = await writer.push_one("disputes", None, new_dispute())
+                assert done["status"] == "applied"
+                for stream in (one, two, three):
+                    await _next_poke(stream)
+    finally:
+        monkeypatch.delenv("DOORSTEP_POKES_PER_SECOND")
+        get_settings.cache_clear()
+
+
+async def test_a_busy_server_defers_pokes_until_it_has_capacity() -> None:
+    """While the process is busy, a poke goes back to the queue (takes a later slot) instead of
+    adding a pull to the requests already waiting; it goes out once the load drops."""
+    from server.http.overload import Load
+    from server.replication.pokes import PokePacer, busy_when
+
+    load = Load(max_in_flight=32)
+    busy = busy_when(load)
+    load.in_flight = 7
+    assert not busy()
+    load.in_flight = 8  # a quarter of the bound: requests are queueing
+    assert busy()
+
+    answers = iter([True, True, False])
+    asked = 0
+
+    def busy_twice() -> bool:
+        nonlocal asked
+        asked += 1
+        return next(answers)
+
+    pacer = PokePacer()
+    await pacer.turn(1000, busy_twice)
+    assert asked == 3  # two slots given back while busy, the third used
+    assert not busy_when(None)()  # no load known (a test app without the shedder): never busy
