@@ -1,9 +1,10 @@
 /**
  * Pokes (issue 13): while the app is open, one Server-Sent Events stream (`GET /api/sync/events`,
  * read with fetch so it can carry the Bearer token) tells this device "pull now" when a commit
- * touches a scope it reads. A poke carries no data; it only asks the scheduler for a sync. While
- * the stream is up the periodic sync falls back to every few minutes (scheduler.ts); when it
- * drops (offline, server restart, the stream's own end after ten minutes) it reconnects after a
+ * touches a scope it reads. A poke carries no data; it only asks the scheduler for a sync, and so
+ * does every (re)connection (for what was committed while the stream was down). While the stream
+ * is up the periodic sync falls back to a quarter-hour safety net (scheduler.ts); when it drops
+ * (offline, server restart, the stream's own end after ten minutes at most) it reconnects after a
  * spread delay, and the one-minute timer covers the gap.
  */
 import { request } from "../api/client";
@@ -66,7 +67,12 @@ async function listen(onPoke: () => void): Promise<void> {
     while ((newline = buffer.indexOf("\n")) >= 0) {
       const line = buffer.slice(0, newline).replace(/\r$/, "");
       buffer = buffer.slice(newline + 1);
-      if (line.startsWith(": ready")) connected = true;
+      if (line.startsWith(": ready")) {
+        // (re)connected: sync once for whatever was committed while the stream was down, so the
+        // periodic timer need not poll for it
+        connected = true;
+        onPoke();
+      }
       else if (line.startsWith("event:")) event = line.slice(6).trim();
       else if (line === "") {
         if (event === "poke") onPoke();
