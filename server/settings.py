@@ -84,12 +84,12 @@ class Settings:
     #: how long a device's poke stream (`/api/sync/events`) stays open before it ends and the
     #: app reconnects with its scope read afresh (DOORSTEP_EVENT_STREAM_SECONDS; a proxy with a
     #: shorter idle or total timeout wants it lower)
-    event_stream_seconds: int = 600
+    event_stream_seconds: int = 1800
     #: pokes one app process sends per second at most, over all its streams; under a burst the
     #: flagged streams wait their turn and their changes ride on one later poke, so the pulls
     #: pokes cause stay bounded however many devices a burst touches
     #: (DOORSTEP_POKES_PER_SECOND; server/replication/pokes.py)
-    pokes_per_second: int = 50
+    pokes_per_second: int = 20
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -161,8 +161,8 @@ def load_settings() -> Settings:
         public_appeals_per_station=_positive_int("DOORSTEP_PUBLIC_APPEALS_PER_STATION", 120),
         public_lookups_per_address=_positive_int("DOORSTEP_PUBLIC_LOOKUPS_PER_ADDRESS", 60),
         report_on_request_rows=_positive_int("DOORSTEP_REPORT_ON_REQUEST_ROWS", 25_000),
-        event_stream_seconds=_positive_int("DOORSTEP_EVENT_STREAM_SECONDS", 600),
-        pokes_per_second=_positive_int("DOORSTEP_POKES_PER_SECOND", 50),
+        event_stream_seconds=_positive_int("DOORSTEP_EVENT_STREAM_SECONDS", 1800),
+        pokes_per_second=_positive_int("DOORSTEP_POKES_PER_SECOND", 20),
     )
 
 

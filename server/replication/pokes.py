@@ -24,7 +24,7 @@ free at once and nothing waits.
 
 The stream opens with a `: ready` comment (registered; the app syncs then, which covers anything
 committed while it was not connected), keeps the connection with a comment every 15 s and ends
-(`event: end`) after 75–100 % of `DOORSTEP_EVENT_STREAM_SECONDS` (600 s), spread so that streams
+(`event: end`) after 75–100 % of `DOORSTEP_EVENT_STREAM_SECONDS` (30 minutes), spread so that streams
 opened together (after a restart) do not all reconnect together; the client reconnects with a
 fresh scope (a reassigned user's stream follows their new scope within that time).
 """

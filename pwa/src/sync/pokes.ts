@@ -4,7 +4,7 @@
  * touches a scope it reads. A poke carries no data; it only asks the scheduler for a sync, and so
  * does every (re)connection (for what was committed while the stream was down). While the stream
  * is up the periodic sync falls back to a quarter-hour safety net (scheduler.ts); when it drops
- * (offline, server restart, the stream's own end after ten minutes at most) it reconnects after a
+ * (offline, server restart, the stream's own end after half an hour at most) it reconnects after a
  * spread delay, and the one-minute timer covers the gap.
  */
 import { request } from "../api/client";

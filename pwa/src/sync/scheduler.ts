@@ -16,8 +16,8 @@ import { syncState, updateSyncState } from "./state";
 const EDIT_DEBOUNCE_MS = 2_000;
 const INTERVAL_MS = 60_000;
 /** with the poke stream up, the periodic sync is only a safety net: the app also syncs on each
- * poke and each reconnection of the stream (at most ten minutes apart), so 40,000 open apps cost
- * the server a pull per device per stream, not one every few minutes */
+ * poke and each reconnection of the stream (at most half an hour apart), so an open app costs the
+ * server about three requests an hour when nothing concerns it, not one every few minutes */
 const POKED_INTERVAL_MS = 15 * 60_000;
 const MAX_BACKOFF_MS = 5 * 60_000;
 
