@@ -23,6 +23,7 @@ from server.db import close_pool, start_pool
 from server.geo.config import tile_origin
 from server.geo.controllers import MapController
 from server.health.controllers import live, ready
+from server.http.gc_pauses import short_gc_pauses
 from server.http.handlers import EXCEPTION_HANDLERS, JsonBodyRequest
 from server.http.middleware import RequestContextMiddleware, configure_logging
 from server.http.openapi import components as openapi_components
@@ -89,7 +90,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         await start_pool()
         try:
-            yield
+            async with short_gc_pauses():
+                yield
         finally:
             await close_pool()
 
