@@ -35,9 +35,12 @@ def deployed_bound() -> int:
     return int(found[0])
 
 
-def local_config(upstream: str, listen: str, workdir: Path, *, in_flight: int | None = None) -> str:
-    """nginx.conf for a proxy on `listen` in front of `upstream` (host:port), files in workdir;
-    `in_flight` replaces the deployed bound (bench/overload.py tries several)."""
+def local_config(
+    upstreams: list[str], listen: str, workdir: Path, *, in_flight: int | None = None
+) -> str:
+    """nginx.conf for a proxy on `listen` in front of `upstreams` (host:port, as compose's
+    replicas), files in workdir; `in_flight` replaces the deployed bound (bench/overload.py
+    tries several)."""
     text = CONF.read_text()
 
     def swap(old: str, new: str) -> None:
@@ -49,7 +52,7 @@ def local_config(upstream: str, listen: str, workdir: Path, *, in_flight: int | 
     logs = workdir / "logs"
     temp = workdir / "temp"
     swap("  resolver 127.0.0.11 valid=10s;\n", "")  # Docker's DNS: not here
-    swap("server server:8000;", f"server {upstream};")
+    swap("server server:8000;", " ".join(f"server {upstream};" for upstream in upstreams))
     swap("listen 8080;", f"listen {listen};")
     swap(
         "http {\n",
@@ -84,7 +87,7 @@ def free_port() -> int:
 class Nginx:
     """nginx in the foreground of its own process group, on a free loopback port."""
 
-    def __init__(self, upstream_port: int, *, in_flight: int | None = None) -> None:
+    def __init__(self, upstream_ports: list[int], *, in_flight: int | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._dir = tempfile.TemporaryDirectory(prefix="doorstep-nginx-")
@@ -97,7 +100,7 @@ class Nginx:
         self.conf = self.workdir / "nginx.conf"
         self.conf.write_text(
             local_config(
-                f"127.0.0.1:{upstream_port}",
+                [f"127.0.0.1:{port}" for port in upstream_ports],
                 f"127.0.0.1:{self.port}",
                 self.workdir,
                 in_flight=in_flight,
@@ -141,8 +144,8 @@ class Nginx:
 
 
 @contextlib.contextmanager
-def running(upstream_port: int, *, in_flight: int | None = None) -> Iterator[Nginx]:
-    proxy = Nginx(upstream_port, in_flight=in_flight)
+def running(upstream_ports: list[int], *, in_flight: int | None = None) -> Iterator[Nginx]:
+    proxy = Nginx(upstream_ports, in_flight=in_flight)
     try:
         proxy.start()
         yield proxy

@@ -82,12 +82,16 @@ class Upstream:
         self.server.server_close()
 
 
-@pytest.fixture
-def proxy() -> Iterator[tuple[Nginx, Upstream]]:
+def require_nginx() -> None:
     if not os.access(NGINX, os.X_OK):
         pytest.fail(f"no nginx at {NGINX} (apt-get install -y nginx; .ci/run installs it)")
+
+
+@pytest.fixture
+def proxy() -> Iterator[tuple[Nginx, Upstream]]:
+    require_nginx()
     with Upstream() as upstream:
-        nginx = Nginx(upstream.port, in_flight=2)
+        nginx = Nginx([upstream.port], in_flight=2)
         try:
             nginx.start()
             yield nginx, upstream
@@ -131,14 +135,24 @@ def test_the_proxy_refuses_the_excess_with_the_apps_503_while_the_admitted_ones_
 
 
 @pytest.mark.slow
-def test_the_apps_own_503_passes_through_the_proxy_untouched(
-    proxy: tuple[Nginx, Upstream],
-) -> None:
-    nginx, _ = proxy
-    answer = httpx.get(f"{nginx.url}/api/app-busy", timeout=WAIT)
-    assert answer.status_code == 503
-    assert answer.json()["error"]["code"] == "app_busy"
-    assert answer.headers["retry-after"] == "7"
+def test_the_apps_own_503_passes_through_and_does_not_take_a_replica_out() -> None:
+    """Two replicas, both refusing once with the app's own 503: each refusal reaches the client
+    as it is, and both replicas stay in rotation (a 503 counted as a failure would leave none,
+    and every request would get 502 until nginx tried them again)."""
+    require_nginx()
+    with Upstream() as a, Upstream() as b:
+        nginx = Nginx([a.port, b.port], in_flight=2)
+        try:
+            nginx.start()
+            with httpx.Client(base_url=nginx.url, timeout=WAIT) as client:
+                for _ in range(2):  # round robin: one each
+                    answer = client.get("/api/app-busy")
+                    assert answer.status_code == 503
+                    assert answer.json()["error"]["code"] == "app_busy"
+                    assert answer.headers["retry-after"] == "7"
+                assert [client.get("/health/live").status_code for _ in range(4)] == [200] * 4
+        finally:
+            nginx.stop()
 
 
 def test_the_deployed_refusal_is_the_apps_body_and_the_bound_is_one_number() -> None:
