@@ -17,15 +17,17 @@ the production shape does not have.
 
 The load generator is open loop (requests leave at a fixed rate whatever the answers, so an
 overloaded server cannot slow its clients down the way a closed loop would), aiohttp on uvloop
-in `--clients` processes whose results are merged.  Latencies count from the moment a request
-was *due*, so a generator that falls behind shows up in them rather than hiding (its lag, due
-to sent, is printed too).  First a ramp over `--rates`: the *sustainable* rate is the highest
-one answered with no error, fewer than 1 % refused and p99 < 300 ms; the *peak* is the best
-throughput of answered (200) pulls.  Then twice the sustainable rate for `2 × --seconds`: throughput of 200s
-against the peak (target ≥ 90 %), p99 latency of the 503s (target < 100 ms), whether each 503
-carried Retry-After, and failures (anything not 200/503: timeouts, connection errors, other
-statuses: target 0).  Throughput is answered pulls over the time from the first request due to
-the last answer.
+in `--clients` processes whose results are merged, at nice -10 when run as root (ahead of the
+servers, standing in for clients on machines of their own).  Latencies count from the moment a
+request was *due*, so a generator that falls behind shows up in them rather than hiding (its
+lag, due to sent, is printed too, and the 503s' p99 from when they were sent).  First a ramp
+over `--rates`: the *sustainable* rate is the highest one answered with no error, fewer than
+1 % refused and p99 < 300 ms; the *peak* is the best throughput of answered (200) pulls.  Then
+twice the sustainable rate for `2 × --seconds`: throughput of 200s against the peak (target
+≥ 90 %), p99 latency of the 503s (target < 100 ms), whether each 503 carried Retry-After, and
+failures (anything not 200/503: timeouts, connection errors, other statuses: target 0).
+Throughput is answered pulls over the time from the first request due to the last answer.  When
+twice the sustainable rate is below the peak nothing was overloaded: the run is inconclusive.
 """
 
 from __future__ import annotations
@@ -63,6 +65,8 @@ CONNECTIONS = 1000
 #: refuses the odd request of a burst (a stall of the box) even well below saturation, and the
 #: PWA retries it after Retry-After
 SUSTAINABLE_SHED = 0.01
+#: the load generator's niceness (negative: ahead of the servers; needs root, else it stays 0)
+CLIENT_NICE = -10
 
 Fleet = list[tuple[dict[str, str], str]]
 #: one request: status (-1: no answer), seconds from the start it was due, seconds from due to
@@ -94,6 +98,11 @@ _sessions: list[aiohttp.ClientSession] = []
 def client_process(jobs: Connection) -> None:
     """Offer what each job asks for, answer its results; the same event loop and connections
     from job to job, closed when the job is None."""
+    # Ahead of the servers on the shared cores (when allowed: root), standing in for clients on
+    # machines of their own: otherwise a saturated server starves the generator and its lag,
+    # sending and reading, lands in every latency measured.
+    with contextlib.suppress(OSError):
+        os.nice(CLIENT_NICE)
     loop: asyncio.AbstractEventLoop
     try:
         import uvloop
@@ -102,6 +111,7 @@ def client_process(jobs: Connection) -> None:
     except ImportError:  # pragma: no cover - uvloop comes with the server's dependencies
         loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
+    jobs.send(os.nice(0))
     while (job := jobs.recv()) is not None:
         jobs.send(loop.run_until_complete(_offer(*job)))
     for session in _sessions:
@@ -123,6 +133,8 @@ class Clients:
             proc.start()
             self.pipes.append(ours)
             self.procs.append(proc)
+        #: the niceness the client processes got (CLIENT_NICE if allowed)
+        self.nice = max(pipe.recv() for pipe in self.pipes)
 
     async def offer(
         self, bases: list[str], fleet: Fleet, rate: int, seconds: float
@@ -280,8 +292,12 @@ async def measure(
         f" peak answered {peak:.1f}/s"
     )
     print("at 2x sustainable: " + line(over))
+    # a noisy ramp can put the sustainable rate so low that twice it is still below what the
+    # server answered at its peak: then nothing was overloaded and the ratio says nothing
+    overloaded = 2 * sustainable > peak
     met = (
-        ratio >= 0.9
+        overloaded
+        and ratio >= 0.9
         and over["shed_p99"] < 100
         and over["failed"] == 0
         and over["shed_without_retry_after"] == 0
@@ -290,10 +306,17 @@ async def measure(
         f"throughput {ratio:.0%} of peak (target >= 90%); 503 p99 {over['shed_p99']:.1f} ms"
         f" (target < 100 ms); every 503 with Retry-After:"
         f" {'yes' if not over['shed_without_retry_after'] else 'no'}; failed {over['failed']}"
-        f" (target 0) -> target (3) {'met' if met else 'NOT met'}",
+        f" (target 0) -> target (3) {'met' if met else 'NOT met'}"
+        + ("" if overloaded else " (inconclusive: 2x sustainable is below the peak)"),
         flush=True,
     )
-    return {"title": title, "sustainable": sustainable, "peak": peak, "over": over, "met": met}
+    return {
+        "title": title,
+        "sustainable": sustainable,
+        "peak": peak,
+        "over": over,
+        "met": "yes" if met else "no" if overloaded else "inconclusive",
+    }
 
 
 async def main() -> None:
@@ -373,7 +396,8 @@ async def main() -> None:
     print(
         f"machine: {machine()}; {args.replicas} x doorstep serve --workers {args.workers};"
         f" {args.devices} devices;"
-        f" {args.clients} client processes; limit-concurrency {args.limit_concurrency};"
+        f" {args.clients} client processes (nice {clients.nice});"
+        f" limit-concurrency {args.limit_concurrency};"
         f" backlog {args.backlog}; load average {load_before[0]:.1f} -> {load_after[0]:.1f}"
     )
     print("| way in | sustainable | peak | at 2x: answered / peak | 503s, p99 | failed | met |")
@@ -384,7 +408,7 @@ async def main() -> None:
             f"| {o['title']} | {o['sustainable']}/s | {o['peak']:.0f}/s |"
             f" {over['ok_per_s']:.0f}/s = {over['ok_per_s'] / o['peak']:.0%} |"
             f" {over['shed']}, {over['shed_p99']:.1f} ms | {over['failed']} |"
-            f" {'yes' if o['met'] else 'no'} |"
+            f" {o['met']} |"
         )
 
 
