@@ -173,6 +173,8 @@ async def _offer(
             aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=CONNECTIONS, limit_per_host=CONNECTIONS),
                 timeout=aiohttp.ClientTimeout(total=TIMEOUT),
+                cookie_jar=aiohttp.DummyCookieJar(),
+                auto_decompress=False,
             )
         )
     session = _sessions[0]
