@@ -1,5 +1,5 @@
 """Check that the services the tests need answer: PostgreSQL, Redis and, for the browser tests,
-Debian's Chromium.  Exits non-zero with a clear message when one is missing, so a CI run fails
+Debian's Chromium; and that nginx is installed (tests/server/test_nginx_overload.py).  Exits non-zero with a clear message when one is missing, so a CI run fails
 instead of silently skipping tests."""
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ import sys
 PG_URL = os.environ.get("DOORSTEP_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432")
 REDIS_URL = os.environ.get("DOORSTEP_TEST_REDIS_URL", "redis://127.0.0.1:6379")
 CHROMIUM = os.environ.get("DOORSTEP_CHROMIUM", "/usr/bin/chromium")
+#: as tests/nginx.py finds it
+NGINX = os.environ.get("DOORSTEP_NGINX") or shutil.which("nginx") or "/usr/sbin/nginx"
 
 
 async def _pg() -> str:
@@ -41,6 +43,10 @@ def main() -> int:
         problems.append(f"Chromium is missing at {CHROMIUM} (apt-get install -y chromium)")
     else:
         print(f"  chromium at {CHROMIUM}")
+    if not os.access(NGINX, os.X_OK):
+        problems.append(f"nginx is missing at {NGINX} (apt-get install -y nginx)")
+    else:
+        print(f"  nginx at {NGINX}")
     for problem in problems:
         print(f"MISSING: {problem}", file=sys.stderr)
     return 1 if problems else 0
