@@ -24,9 +24,10 @@ would have then), and its last sync is put at a random moment of the safety net'
 hour; from then on the server ends the streams.
 
 Pushers (1 in 20) send 1–3 new reports (volunteers) or disputes (staff) at a random moment of each
-minute, then pull (the PWA's sync cycle). Reported: p50/p99 of push and pull, pokes received,
-stream connections, failed requests (any status other than 200, timeouts, dropped streams), the
-server's load and memory. The target is p99 < 300 ms and 0 failures at 40,000 devices.
+minute, then pull (the PWA's sync cycle). The same-run baseline: eight more devices push and pull
+40 times, all eight at once, on the same server before any stream is open. Reported: p50/p99
+of push and pull, pokes received, stream connections, failed requests (any status other than
+200, timeouts, dropped streams), the server's load and memory. The target is p99 < 300 ms and 0 failures at 40,000 devices.
 
 The load generator is several processes (`--per-client` devices each, default 9,000), each from
 its own loopback address (127.0.0.11, .12, ...): one process holds one descriptor per stream and
@@ -239,41 +240,46 @@ async def pusher(
         await asyncio.sleep(random.random() * 60)
         if stop.is_set():
             return
-        mutations = []
-        for _ in range(random.randint(1, 3)):
-            d.seq += 1
-            collection, fields = new_records(d)
-            mutations.append(
-                {
-                    "id": str(uuid.uuid4()),
-                    "seq": d.seq,
-                    "collection": collection,
-                    "record_id": str(uuid.uuid4()),
-                    "op": "upsert",
-                    "base_version": 0,
-                    "hlc": f"{int(time.time() * 1000):013d}-{d.seq % 0xFFFF:04x}-{d.spec.device_id}",
-                    "fields": fields,
-                }
-            )
-        started = time.perf_counter()
-        try:
-            async with session.post(
-                f"{base}/api/sync/push",
-                json={"schema_version": SCHEMA_VERSION, "mutations": mutations},
-                headers=d.headers,
-                timeout=REQUEST_TIMEOUT,
-            ) as response:
-                body = await response.json() if response.status == 200 else None
-                if body is None or any(r["status"] != "applied" for r in body["results"]):
-                    stats.fail(f"push {response.status}")
-                    if body is None:
-                        d.seq -= len(mutations)
-                elif stats.recording:
-                    stats.push.append(time.perf_counter() - started)
-        except (aiohttp.ClientError, TimeoutError):
-            stats.fail("push error")
+        await push_now(session, base, d, stats)
         await pull(session, base, d, stats)
         await asyncio.sleep(max(0.0, 60 - random.random() * 60))
+
+
+async def push_now(session: aiohttp.ClientSession, base: str, d: Device, stats: Stats) -> None:
+    """One push of 1–3 new records (reports for volunteers, disputes for staff)."""
+    mutations = []
+    for _ in range(random.randint(1, 3)):
+        d.seq += 1
+        collection, fields = new_records(d)
+        mutations.append(
+            {
+                "id": str(uuid.uuid4()),
+                "seq": d.seq,
+                "collection": collection,
+                "record_id": str(uuid.uuid4()),
+                "op": "upsert",
+                "base_version": 0,
+                "hlc": f"{int(time.time() * 1000):013d}-{d.seq % 0xFFFF:04x}-{d.spec.device_id}",
+                "fields": fields,
+            }
+        )
+    started = time.perf_counter()
+    try:
+        async with session.post(
+            f"{base}/api/sync/push",
+            json={"schema_version": SCHEMA_VERSION, "mutations": mutations},
+            headers=d.headers,
+            timeout=REQUEST_TIMEOUT,
+        ) as response:
+            body = await response.json() if response.status == 200 else None
+            if body is None or any(r["status"] != "applied" for r in body["results"]):
+                stats.fail(f"push {response.status}")
+                if body is None:
+                    d.seq -= len(mutations)
+            elif stats.recording:
+                stats.push.append(time.perf_counter() - started)
+    except (aiohttp.ClientError, TimeoutError):
+        stats.fail("push error")
 
 
 async def until_set(event: Any) -> None:
@@ -348,7 +354,9 @@ def client_process(
 
 
 # -- setting up the district (the main process) ---------------------------------------------------
-async def make_devices(url: str, secret: str, count: int, staff_share: float) -> list[DeviceSpec]:
+async def make_devices(
+    url: str, secret: str, count: int, staff_share: float, name: str = "bench"
+) -> list[DeviceSpec]:
     """`count` users with one device each, inserted in the database; tokens minted."""
     conn = await asyncpg.connect(url)
     try:
@@ -365,8 +373,8 @@ async def make_devices(url: str, secret: str, count: int, staff_share: float) ->
             specs.append(
                 DeviceSpec(str(user), str(device), role, unit, token, pushes=i % PUSHERS == 0)
             )
-            users.append((user, f"bench{i}", f"bench {i}", role, uuid.UUID(unit)))
-            rows.append((device, user, f"bench device {i}"))
+            users.append((user, f"{name}{i}", f"{name} {i}", role, uuid.UUID(unit)))
+            rows.append((device, user, f"{name} device {i}"))
         await conn.executemany(
             "INSERT INTO users (id, username, display_name, role, org_unit_id, password_hash,"
             " active, deleted, scope_epoch, created_at, updated_at)"
@@ -417,6 +425,18 @@ async def catch_up(base: str, secret: str, specs: list[DeviceSpec]) -> None:
             continue
         position = decode_cursor(key, template.cursor, template.user_id)
         spec.cursor = encode_cursor(key, msgspec.structs.replace(position, user=spec.user_id))
+
+
+async def idle_baseline(base: str, specs: list[DeviceSpec], rounds: int) -> Stats:
+    """The same requests on the same server before any stream is open: a few devices pushing a
+    batch and pulling, all at once (the same-run baseline the figures are compared to)."""
+    stats = Stats(recording=True)
+    devices = [Device(spec) for spec in specs]
+    async with aiohttp.ClientSession() as session:
+        for _ in range(rounds):
+            await asyncio.gather(*(push_now(session, base, d, stats) for d in devices))
+            await asyncio.gather(*(pull(session, base, d, stats) for d in devices))
+    return stats
 
 
 def pct(values: list[float], q: float) -> float:
@@ -476,6 +496,17 @@ async def main() -> None:
                 specs = await make_devices(url, secret, args.devices, args.staff)
                 await catch_up(server.url, secret, specs)
                 print(f"devices made and caught up in {time.monotonic() - began:.1f} s", flush=True)
+                probes = await make_devices(url, secret, 8, args.staff, "probe")
+                await catch_up(server.url, secret, probes)
+                idle = await idle_baseline(server.url, probes, 40)
+                print(
+                    f"baseline, the same requests before any stream is open:"
+                    f" push {len(idle.push)} p50 {pct(idle.push, 0.5):.1f}"
+                    f" p99 {pct(idle.push, 0.99):.1f} ms;"
+                    f" pull {len(idle.pull)} p50 {pct(idle.pull, 0.5):.1f}"
+                    f" p99 {pct(idle.pull, 0.99):.1f} ms; failed {sum(idle.failed.values())}",
+                    flush=True,
+                )
                 began = time.monotonic()
                 for k in range(clients):
                     part = specs[k * args.per_client : (k + 1) * args.per_client]
@@ -524,6 +555,13 @@ async def main() -> None:
                     f" failed {sum(stats.failed.values())} {stats.failed or ''};"
                     f" load {load_before:.1f} -> {os.getloadavg()[0]:.1f};"
                     f" server memory {server_memory_mb(server):.0f} MB",
+                    flush=True,
+                )
+                print(
+                    f"p99 against the idle baseline: push"
+                    f" {pct(stats.push, 0.99) / max(pct(idle.push, 0.99), 1e-9):.1f}x,"
+                    f" pull {pct(stats.pull, 0.99) / max(pct(idle.pull, 0.99), 1e-9):.1f}x"
+                    f" (target: p99 < 300 ms and 0 failed)",
                     flush=True,
                 )
             finally:
