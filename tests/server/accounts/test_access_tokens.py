@@ -8,7 +8,6 @@ import uuid
 
 import pytest
 
-from server.accounts import security
 from server.accounts.security import TokenError, issue_access_token, read_access_token
 
 SECRET = "test-secret-" + "s" * 40
@@ -22,7 +21,7 @@ def test_a_remembered_token_still_expires(monkeypatch: pytest.MonkeyPatch) -> No
     assert read_access_token(SECRET, token) == claims  # remembered: same answer
 
     later = time.time() + 61
-    monkeypatch.setattr(security.time, "time", lambda: later)
+    monkeypatch.setattr(time, "time", lambda: later)
     with pytest.raises(TokenError) as refused:
         read_access_token(SECRET, token)
     assert refused.value.code == "token_expired"

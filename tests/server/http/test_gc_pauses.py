@@ -4,6 +4,7 @@ collection per `THAW_SECONDS` (server/http/gc_pauses.py)."""
 from __future__ import annotations
 
 import asyncio
+import gc
 
 import pytest
 
@@ -23,9 +24,14 @@ async def test_freezes_regularly_thaws_for_a_full_collection_and_unfreezes_at_ex
 
     monkeypatch.setattr(gc_pauses, "FREEZE_SECONDS", 0.01)
     monkeypatch.setattr(gc_pauses, "THAW_SECONDS", 0.05)
-    monkeypatch.setattr(gc_pauses.gc, "freeze", freeze)
-    monkeypatch.setattr(gc_pauses.gc, "unfreeze", lambda: calls.append("unfreeze"))
-    monkeypatch.setattr(gc_pauses.gc, "collect", lambda: calls.append("collect") or 0)
+
+    def collect() -> int:
+        calls.append("collect")
+        return 0
+
+    monkeypatch.setattr(gc, "freeze", freeze)
+    monkeypatch.setattr(gc, "unfreeze", lambda: calls.append("unfreeze"))
+    monkeypatch.setattr(gc, "collect", collect)
 
     async with gc_pauses.short_gc_pauses():
         async with asyncio.timeout(30):  # a hang guard, not a timing assertion
