@@ -23,25 +23,13 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import httpx
-from harness import Server, data_dir, doorstep_env, login, machine, pg_database
+from harness import Server, caught_up, data_dir, doorstep_env, machine, pg_database
 
 USERS = ["gw.a1", "gw.a2", "gw.b1", "admin.a", "admin.b", "lawyer.a", "street.a", "district"]
 
 
 async def fleet(client: httpx.AsyncClient) -> list[tuple[dict[str, str], str]]:
-    out = []
-    for name in USERS:
-        body = await login(client, name)
-        headers = {"Authorization": f"Bearer {body['access_token']}"}
-        cursor = None
-        while True:
-            params = {"limit": 1000, **({"cursor": cursor} if cursor else {})}
-            page = (await client.get("/api/sync/pull", params=params, headers=headers)).json()
-            cursor = page["cursor"]
-            if not page["has_more"]:
-                break
-        out.append((headers, str(cursor)))
-    return out
+    return [await caught_up(client, name) for name in USERS]
 
 
 async def round_of(

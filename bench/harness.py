@@ -160,6 +160,19 @@ async def login(client: httpx.AsyncClient, username: str) -> dict[str, Any]:
     return body
 
 
+async def caught_up(client: httpx.AsyncClient, username: str) -> tuple[dict[str, str], str]:
+    """A new device of `username`: its auth headers and the cursor its first sync ends at."""
+    body = await login(client, username)
+    headers = {"Authorization": f"Bearer {body['access_token']}"}
+    cursor = None
+    while True:
+        params = {"limit": 1000, **({"cursor": cursor} if cursor else {})}
+        page = (await client.get("/api/sync/pull", params=params, headers=headers)).json()
+        cursor = page["cursor"]
+        if not page["has_more"]:
+            return headers, str(cursor)
+
+
 def hlc(device_id: str, counter: int) -> str:
     return f"{int(time.time() * 1000):013d}-{counter % 0xFFFF:04x}-{device_id}"
 

@@ -50,7 +50,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import aiohttp
 import httpx
-from harness import Server, data_dir, doorstep_env, login, machine, pg_database
+from harness import Server, caught_up, data_dir, doorstep_env, machine, pg_database
 from yarl import URL
 
 from tests.nginx import NGINX, deployed_bound
@@ -75,19 +75,7 @@ Result = tuple[int, float, float, float, bool]
 
 
 async def devices(client: httpx.AsyncClient, count: int) -> Fleet:
-    out = []
-    for i in range(count):
-        body = await login(client, USERS[i % len(USERS)])
-        headers = {"Authorization": f"Bearer {body['access_token']}"}
-        cursor = None
-        while True:
-            params = {"limit": 1000, **({"cursor": cursor} if cursor else {})}
-            page = (await client.get("/api/sync/pull", params=params, headers=headers)).json()
-            cursor = page["cursor"]
-            if not page["has_more"]:
-                break
-        out.append((headers, cursor))
-    return out
+    return [await caught_up(client, USERS[i % len(USERS)]) for i in range(count)]
 
 
 # --- the load generator: one of these per client process ------------------------------------
