@@ -287,18 +287,25 @@ async def until_set(event: Any) -> None:
     await asyncio.to_thread(event.wait)
 
 
-async def play(
-    specs: list[DeviceSpec],
-    base: str,
-    source: str,
-    connect_rate: float,
-    lifetime: float,
-    control: dict[str, Any],
-    results: Any,
-) -> None:
+@dataclass
+class Share:
+    """One load-generator process's devices and how it plays them (picklable)."""
+
+    specs: list[DeviceSpec]
+    base: str
+    #: the loopback address its connections come from (each has its own ephemeral ports)
+    source: str
+    #: new streams a second from this process
+    connect_rate: float
+    #: the server's stream lifetime: each device ends its first stream within it
+    lifetime: float
+
+
+async def play(share: Share, control: dict[str, Any], results: Any) -> None:
     stats = Stats()
-    devices = [Device(spec) for spec in specs]
-    connector = aiohttp.TCPConnector(limit=0, local_addr=(source, 0))
+    base = share.base
+    devices = [Device(spec) for spec in share.specs]
+    connector = aiohttp.TCPConnector(limit=0, local_addr=(share.source, 0))
     timeout = aiohttp.ClientTimeout(total=None, sock_connect=30, sock_read=None)
     tasks: list[asyncio.Task[Any]] = []
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
@@ -307,11 +314,11 @@ async def play(
         for i, d in enumerate(devices):
             tasks.append(
                 asyncio.create_task(
-                    listen(session, base, d, stats, ready[i], random.uniform(0, lifetime))
+                    listen(session, base, d, stats, ready[i], random.uniform(0, share.lifetime))
                 )
             )
             tasks.append(asyncio.create_task(safety_net(session, base, d, stats)))
-            await asyncio.sleep(1 / connect_rate)
+            await asyncio.sleep(1 / share.connect_rate)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(asyncio.gather(*(e.wait() for e in ready)), 300)
         results.put(("connected", sum(e.is_set() for e in ready), time.monotonic() - began))
@@ -335,22 +342,20 @@ async def play(
         await asyncio.gather(*tasks, return_exceptions=True)
 
 
-def client_process(
-    specs: list[DeviceSpec],
-    base: str,
-    source: str,
-    connect_rate: float,
-    lifetime: float,
-    control: dict[str, Any],
-    results: Any,
-) -> None:
+def most_open_files() -> int:
+    """Raise this process's descriptor limit to the hard one (one descriptor per stream)."""
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return hard
+
+
+def client_process(share: Share, control: dict[str, Any], results: Any) -> None:
+    most_open_files()
     with contextlib.suppress(ImportError):
         import uvloop
 
         uvloop.install()
-    asyncio.run(play(specs, base, source, connect_rate, lifetime, control, results))
+    asyncio.run(play(share, control, results))
 
 
 # -- setting up the district (the main process) ---------------------------------------------------
@@ -470,8 +475,7 @@ async def main() -> None:
         "--lifetime", type=int, default=1800, help="DOORSTEP_EVENT_STREAM_SECONDS for the server"
     )
     args = parser.parse_args()
-    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    hard = most_open_files()
     clients = -(-args.devices // args.per_client)
     print(
         f"machine: {machine()}; open files {hard} per process; {args.devices} devices, staff share"
@@ -513,11 +517,13 @@ async def main() -> None:
                     proc = ctx.Process(
                         target=client_process,
                         args=(
-                            part,
-                            server.url,
-                            f"127.0.0.{11 + k}",
-                            args.connect_rate / clients,
-                            float(args.lifetime),
+                            Share(
+                                part,
+                                server.url,
+                                f"127.0.0.{11 + k}",
+                                args.connect_rate / clients,
+                                float(args.lifetime),
+                            ),
                             control,
                             results,
                         ),

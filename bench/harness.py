@@ -10,7 +10,6 @@ import asyncio
 import contextlib
 import os
 import platform
-import signal
 import socket
 import subprocess
 import sys
@@ -25,7 +24,11 @@ import asyncpg
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 BIN = ROOT / ".venv" / "bin"
+
+from tests.process_group import stop_group  # noqa: E402 - after the repo is on the path
+
 PG_SERVER = os.environ.get("DOORSTEP_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432")
 PASSWORD = "doorstep-demo"
 
@@ -133,14 +136,7 @@ class Server:
     def stop(self) -> None:
         if self.proc is None:
             return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.proc.pid, signal.SIGTERM)
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(5)
+        stop_group(self.proc)
         self.proc = None
 
 

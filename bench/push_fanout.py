@@ -37,6 +37,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from tests.process_group import stop_group  # noqa: E402 - after the repo is on the path
+
 
 def control(port: int, action: str, body: dict[str, Any] | None = None) -> Any:
     request = urllib.request.Request(
@@ -191,11 +193,7 @@ def main() -> None:
         )
     finally:
         if worker is not None and worker.poll() is None:
-            os.killpg(worker.pid, signal.SIGTERM)
-            try:
-                worker.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(worker.pid, signal.SIGKILL)
+            stop_group(worker, grace=15)
         if receiver.poll() is None:
             receiver.terminate()
             receiver.wait(10)

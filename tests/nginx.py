@@ -13,13 +13,14 @@ import contextlib
 import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+
+from tests.process_group import stop_group
 
 ROOT = Path(__file__).resolve().parent.parent
 CONF = ROOT / "server" / "deploy" / "nginx.conf"
@@ -131,14 +132,7 @@ class Nginx:
 
     def stop(self) -> None:
         if self.proc is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(5)
+            stop_group(self.proc)
             self.proc = None
         self._dir.cleanup()
 

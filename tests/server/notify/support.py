@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
 import uuid
 from pathlib import Path
 from typing import Any
+
+from tests.process_group import kill_group, stop_group
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -97,18 +98,12 @@ class WorkerProcess:
     def kill(self) -> None:
         """SIGKILL the whole worker: no warm shutdown, no acks, no cleanup."""
         if self.proc is not None and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(10)
+            kill_group(self.proc)
         self.proc = None
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(10)
+            stop_group(self.proc)
         self.proc = None
 
     def logs(self) -> str:

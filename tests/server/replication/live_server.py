@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -17,6 +16,8 @@ import time
 from pathlib import Path
 
 import httpx
+
+from tests.process_group import kill_group, stop_group
 
 DOORSTEP = Path(sys.executable).with_name("doorstep")
 
@@ -73,20 +74,13 @@ class LiveServer:
         """SIGKILL the whole process group: no shutdown handlers, no flushes."""
         if self.proc is None:
             return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(10)
+        kill_group(self.proc)
         self.proc = None
 
     def stop(self) -> None:
         if self.proc is None:
             return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.proc.pid, signal.SIGTERM)
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.kill()
+        stop_group(self.proc)
         self.proc = None
 
     def tail(self, chars: int = 3000) -> str:
